@@ -1,0 +1,111 @@
+"""The `stopsexting` command. Thin on purpose: it maps library errors to messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from exporter.build import Package, build_packages, select_modules, select_targets, write_packages
+from exporter.errors import ProblemReport
+from exporter.loader import load_course
+from exporter.model import Module, Program
+from exporter.targets import registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INVALID = 2
+
+
+def lessons_option(command: F) -> F:
+    return click.option(
+        "--lessons", "lessons", type=click.Path(path_type=Path), default=Path("lessons"), show_default=True,
+        help="Folder with program.yaml, the module files and images/.",
+    )(command)
+
+
+def _fail(report: ProblemReport) -> NoReturn:
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    count = len(report.problems)
+    click.echo(f"{count} problem{'s' if count != 1 else ''}; nothing was written.", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Compile the #stop_sexтинг lessons into packages for learning platforms."""
+
+
+@main.command()
+@click.argument("modules", nargs=-1)
+@click.option("--format", "formats", multiple=True, type=click.Choice(sorted(registry())),
+              help="Package format; repeat for several. Default: every format.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Folder the packages are written to.")
+@lessons_option
+def build(modules: tuple[str, ...], formats: tuple[str, ...], out: Path, lessons: Path) -> None:
+    """Build MODULES (default: all) into one zip per module and format."""
+    started = time.perf_counter()
+    try:
+        course = load_course(lessons)
+        packages = build_packages(course, select_modules(course, modules), select_targets(formats))
+    except ProblemReport as report:
+        _fail(report)
+
+    def progress(package: Package) -> None:
+        click.echo(f"  {package.filename:<40} {len(package.data) / 1024:8.1f} KB")
+
+    write_packages(packages, out, progress)
+    total = sum(len(p.data) for p in packages) / 1024
+    click.echo(f"Built {len(packages)} package{'s' if len(packages) != 1 else ''} ({total:.1f} KB) "
+               f"into {out} in {time.perf_counter() - started:.2f} s.")
+
+
+@main.command()
+@lessons_option
+def validate(lessons: Path) -> None:
+    """Check the lessons without building anything."""
+    try:
+        course = load_course(lessons)
+        for target in registry().values():
+            problems = [p for m in course.modules for p in target.check(course, m)]
+            if problems:
+                raise ProblemReport(problems)
+    except ProblemReport as report:
+        _fail(report)
+    click.echo(f"{len(course.modules)} modules are valid.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@lessons_option
+def preview(host: str, port: int, lessons: Path) -> None:
+    """Serve every module for authors to try in a browser (progress stays in the browser)."""
+    from exporter.preview import make_server
+
+    try:
+        course = load_course(lessons)
+        server = make_server(course, host, port)
+    except ProblemReport as report:
+        _fail(report)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    click.echo(f"Preview on http://{host}:{port}/ (Ctrl+C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+@main.command()
+@click.argument("which", type=click.Choice(["module", "program"]), default="module")
+def schema(which: str) -> None:
+    """Print the JSON Schema of a module file (or of program.yaml), for editor autocompletion."""
+    model = Module if which == "module" else Program
+    click.echo(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))

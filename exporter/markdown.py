@@ -1,0 +1,28 @@
+"""Markdown for lesson text: CommonMark without raw HTML, so authors cannot smuggle markup or scripts."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+_render = MarkdownIt("commonmark", {"html": False, "typographer": False})
+_detect = MarkdownIt("commonmark", {"html": True})
+
+
+def refuse_raw_html(text: str) -> str:
+    """Refuse raw HTML in lesson Markdown; used as a model validator so the error gets a position."""
+    for token in _detect.parse(text):
+        found = [token] if token.type == "html_block" else []
+        found += [child for child in token.children or [] if child.type == "html_inline"]
+        if found:
+            raise ValueError(f"raw HTML is not allowed in Markdown (found {found[0].content.strip()[:40]!r})")
+    return text
+
+
+def to_html(text: str) -> str:
+    """Render Markdown to HTML; raw HTML would be escaped, but the model refuses it earlier."""
+    return _render.render(text)
+
+
+def to_inline_html(text: str) -> str:
+    """Render one line of Markdown without the wrapping paragraph, for labels and feedback."""
+    return _render.renderInline(text)

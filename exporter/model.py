@@ -1,0 +1,256 @@
+"""The typed course model.
+
+Every field carries a description because the JSON Schema written by `stopsexting schema` is what lesson
+authors see in their editor while they type YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from exporter.markdown import refuse_raw_html
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]{0,47}$",
+        description="Identifier: a lowercase latin letter, then letters, digits or _ (at most 48). "
+        "It ends up in SCORM identifiers and interaction ids, which allow nothing else.",
+    ),
+]
+Markdown = Annotated[
+    str,
+    Field(min_length=1, description="Markdown text (CommonMark). Raw HTML is refused."),
+    AfterValidator(refuse_raw_html),
+]
+Plain = Annotated[str, Field(min_length=1, description="Plain text, no Markdown.")]
+
+
+class Strict(BaseModel):
+    """Base of every model node: unknown keys and loose types are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Contact(Strict):
+    """A help contact from the program's list (content brief, section C)."""
+
+    id: Id
+    name: Plain = Field(description="Who answers, e.g. «Національна дитяча гаряча лінія».")
+    phone: str | None = Field(default=None, description="Phone number as dialled, e.g. «116 111».")
+    url: str | None = Field(default=None, description="Web address of the service, https only.")
+    what: Plain = Field(description="What the contact is for, in words a learner understands.")
+
+
+class Program(Strict):
+    """`program.yaml`: the program and the order of its modules."""
+
+    id: Id
+    title: Plain
+    language: Literal["uk"] = Field(description="Language of every learner-facing text.")
+    modules: list[Id] = Field(
+        min_length=1, description="Module ids in program order; each is the file `<id>.yaml` beside this one."
+    )
+    contacts: list[Contact] = Field(min_length=1, description="Help contacts that modules may show.")
+
+
+class TextBlock(Strict):
+    """A passage of text."""
+
+    kind: Literal["text"]
+    md: Markdown
+
+
+class ImageBlock(Strict):
+    """An illustration shipped inside the package."""
+
+    kind: Literal["image"]
+    src: str = Field(
+        pattern=r"^images/[a-z0-9_-]+\.(svg|png)$",
+        description="Path relative to the lessons folder, e.g. `images/shield.svg`.",
+    )
+    alt: Plain = Field(description="Ukrainian text alternative read by screen readers; required.")
+    caption: str | None = Field(default=None, description="Visible caption under the picture.")
+
+
+class CalloutBlock(Strict):
+    """A highlighted box; with `contacts: true` it lists the module's help contacts."""
+
+    kind: Literal["callout"]
+    tone: Literal["info", "tip", "help"] = Field(description="Colour and icon of the box.")
+    md: Markdown
+    contacts: bool = Field(default=False, description="List the module's help contacts under the text.")
+
+
+class ReflectionBlock(Strict):
+    """A private note field. Never graded and never sent anywhere but the learner's own saved state."""
+
+    kind: Literal["reflection"]
+    id: Id
+    prompt: Markdown
+    max_chars: int = Field(default=200, ge=10, le=500, description="Longest note the learner may type.")
+
+
+class QuestBlock(Strict):
+    """Where the quest's scenes are played; exactly one in a quest module."""
+
+    kind: Literal["quest"]
+
+
+class Option(Strict):
+    """An answer option of a single or multiple choice question."""
+
+    id: Id
+    text: Plain
+    correct: bool = Field(description="Whether choosing this option is right.")
+    feedback: Markdown = Field(description="Shown after the learner checks the answer.")
+
+
+class Item(Strict):
+    """An item of an ordering question; list items in their correct order."""
+
+    id: Id
+    text: Plain
+    feedback: Markdown = Field(description="Why this item belongs at its place.")
+
+
+class Target(Strict):
+    """A right-hand side of a matching question."""
+
+    id: Id
+    text: Plain
+
+
+class Pair(Strict):
+    """A left-hand side of a matching question and the target it belongs to."""
+
+    id: Id
+    text: Plain
+    target: Id = Field(description="Id of the target that matches this item.")
+    feedback: Markdown = Field(description="Why this item matches its target.")
+
+
+class QuestionBase(Strict):
+    kind: Literal["question"]
+    id: Id
+    prompt: Markdown
+    objective: Id | None = Field(default=None, description="Id of the module objective this question assesses.")
+    critical: bool = Field(default=False, description="Must be answered correctly to pass, whatever the score.")
+    weight: int = Field(default=1, ge=1, le=10, description="Points this question is worth.")
+
+
+class ChoiceQuestion(QuestionBase):
+    """Single choice (`single`: exactly one correct option) or multiple choice (`multiple`)."""
+
+    type: Literal["single", "multiple"]
+    options: list[Option] = Field(min_length=2, max_length=10)
+
+
+class TrueFalseQuestion(QuestionBase):
+    """A statement the learner marks as true or false."""
+
+    type: Literal["true-false"]
+    answer: bool = Field(description="Whether the statement in `prompt` is true.")
+    feedback_true: Markdown = Field(description="Shown when the learner answers «Правда».")
+    feedback_false: Markdown = Field(description="Shown when the learner answers «Неправда».")
+
+
+class OrderingQuestion(QuestionBase):
+    """Put items in order; the learner sees them shuffled and moves them with buttons."""
+
+    type: Literal["ordering"]
+    items: list[Item] = Field(min_length=2, max_length=10)
+
+
+class MatchingQuestion(QuestionBase):
+    """Match each pair's text to one of the targets."""
+
+    type: Literal["matching"]
+    targets: list[Target] = Field(min_length=2, max_length=10)
+    pairs: list[Pair] = Field(min_length=2, max_length=10)
+
+
+Question = Annotated[
+    ChoiceQuestion | TrueFalseQuestion | OrderingQuestion | MatchingQuestion,
+    Field(discriminator="type"),
+]
+
+
+Block = Annotated[
+    TextBlock | ImageBlock | CalloutBlock | ReflectionBlock | QuestBlock | Question,
+    Field(discriminator="kind"),
+]
+
+
+class Screen(Strict):
+    """One page of the module; the learner moves screen by screen."""
+
+    id: Id
+    title: Plain
+    blocks: list[Block] = Field(min_length=1)
+
+
+class Choice(Strict):
+    """A decision the player can take in a scene."""
+
+    id: Id
+    text: Plain
+    next: Id = Field(description="Id of the scene this choice leads to.")
+    points: int = Field(default=0, ge=0, le=10, description="Points earned for this choice.")
+    objective: Id | None = Field(default=None, description="Id of the module objective this decision assesses.")
+    feedback: Markdown = Field(description="Shown after the choice: supportive, names the tactic, gives the next step.")
+
+
+class Scene(Strict):
+    """A quest scene: story blocks, then either choices or, for an ending, none."""
+
+    id: Id
+    title: Plain
+    blocks: list[Annotated[TextBlock | ImageBlock, Field(discriminator="kind")]] = Field(min_length=1)
+    choices: list[Choice] = Field(default_factory=list, max_length=6)
+    ending: bool = Field(default=False, description="True for an ending scene, which has no choices.")
+
+
+class Audience(Strict):
+    """Who the module is for."""
+
+    ages: str | None = Field(default=None, pattern=r"^\d{1,2}–\d{1,2}$", description="Ages, e.g. «4–6».")
+    grades: str | None = Field(default=None, pattern=r"^\d{1,2}–\d{1,2}$", description="School grades, e.g. «7–8».")
+
+
+class Objective(Strict):
+    """A learning objective; questions and quest choices point at it by id."""
+
+    id: Id
+    text: Plain
+
+
+class TeacherNotes(Strict):
+    """Notes for teachers and parents; never shown on a learner's screen."""
+
+    preparation: Markdown
+    running: Markdown = Field(description="How to run the module.")
+    disclosure: Markdown = Field(description="How to react if a child discloses abuse.")
+
+
+class Module(Strict):
+    """A module file `<id>.yaml`."""
+
+    id: Id
+    kind: Literal["session", "lesson", "quest"] = Field(
+        description="`session`: guided by an adult, ungraded; `lesson`: graded questions; `quest`: branching scenes."
+    )
+    title: Plain
+    audience: Audience
+    duration_minutes: int = Field(ge=5, le=90)
+    objectives: list[Objective] = Field(min_length=1)
+    mastery: int | None = Field(
+        default=None, ge=1, le=100, description="Percent needed to pass; required for lessons and quests."
+    )
+    help: list[Id] = Field(min_length=1, description="Ids of the program contacts shown in this module's help.")
+    teacher: TeacherNotes
+    screens: list[Screen] = Field(min_length=1)
+    start: Id | None = Field(default=None, description="Quests: id of the first scene.")
+    scenes: list[Scene] = Field(default_factory=list, description="Quests: the scene graph.")

@@ -1,0 +1,188 @@
+"""Model → a static module site (HTML page, CSS, runtime JS, images), through the Jinja2 templates.
+
+A site is a mapping of relative path → bytes kept in memory, so that packaging can check and zip it
+before anything is written to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from exporter.errors import Problem, ProblemReport, display_path
+from exporter.loader import Course
+from exporter.markdown import to_html, to_inline_html
+from exporter.model import (
+    ChoiceQuestion,
+    ImageBlock,
+    MatchingQuestion,
+    Module,
+    OrderingQuestion,
+    TrueFalseQuestion,
+)
+from exporter.scoring import AnyQuestion, best_points, max_score, questions
+
+Site = dict[str, bytes]
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def letter(index: int) -> str:
+    """Answers are saved as one letter per option, the compact form SCORM 1.2 responses use too."""
+    return LETTERS[index]
+
+
+def correct_answer(question: AnyQuestion) -> str:
+    """The right answer in the runtime's saved-answer encoding (see templates/runtime/README.md)."""
+    if isinstance(question, ChoiceQuestion):
+        return "".join(letter(i) for i, option in enumerate(question.options) if option.correct)
+    if isinstance(question, TrueFalseQuestion):
+        return "t" if question.answer else "f"
+    if isinstance(question, OrderingQuestion):
+        return LETTERS[: len(question.items)]
+    targets = [t.id for t in question.targets]
+    return "".join(letter(targets.index(pair.target)) for pair in question.pairs)
+
+
+def answer_length(question: AnyQuestion) -> int:
+    """Longest saved answer: one letter per option, item or pair."""
+    if isinstance(question, ChoiceQuestion):
+        return len(question.options) if question.type == "multiple" else 1
+    if isinstance(question, OrderingQuestion):
+        return len(question.items)
+    if isinstance(question, MatchingQuestion):
+        return len(question.pairs)
+    return 1
+
+
+def initial_order(question: OrderingQuestion) -> list[int]:
+    """A fixed shuffle (never the right order) so that pages are byte-identical from build to build."""
+    count = len(question.items)
+    order = sorted(range(count), key=lambda i: hashlib.sha256(f"{question.id}:{i}".encode()).digest())
+    if order == list(range(count)):
+        order = order[1:] + order[:1]
+    return order
+
+
+def runtime_data(module: Module) -> dict[str, Any]:
+    """What the runtime needs to score and resume; the page text itself is in the HTML."""
+    screen_of = {id(block): s for s, screen in enumerate(module.screens) for block in screen.blocks}
+    return {
+        "v": 1,
+        "module": module.id,
+        "kind": module.kind,
+        "mastery": module.mastery,
+        "maxScore": max_score(module),
+        "screens": [screen.id for screen in module.screens],
+        "questions": [
+            {
+                "id": q.id,
+                "screen": screen_of[id(q)],
+                "type": q.type,
+                "weight": q.weight,
+                "critical": q.critical,
+                "objective": q.objective,
+                "correct": correct_answer(q),
+                "count": answer_length(q),
+            }
+            for _, q in questions(module)
+        ],
+        "reflections": [
+            {"id": block.id, "max": block.max_chars}
+            for screen in module.screens
+            for block in screen.blocks
+            if block.kind == "reflection"
+        ],
+        "quest": None if module.kind != "quest" else {
+            "start": module.start,
+            "best": best_points(module),
+            "scenes": {
+                scene.id: {
+                    "ending": scene.ending,
+                    "choices": [{"next": c.next, "points": c.points, "objective": c.objective}
+                                for c in scene.choices],
+                }
+                for scene in module.scenes
+            },
+        },
+    }
+
+
+def _environment() -> jinja2.Environment:
+    if not TEMPLATES.is_dir():
+        raise ProblemReport([Problem(display_path(TEMPLATES), 0, 0, "E-TEMPLATES", "",
+                                     "templates folder not found; is the project checkout complete?")])
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = lambda text: jinja2.utils.markupsafe.Markup(to_html(text))
+    env.filters["md_inline"] = lambda text: jinja2.utils.markupsafe.Markup(to_inline_html(text))
+    env.filters["letter"] = letter
+    env.globals["initial_order"] = initial_order
+    return env
+
+
+def _read_template_file(name: str) -> bytes:
+    path = TEMPLATES / name
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ProblemReport([Problem(display_path(path), 0, 0, "E-TEMPLATES", "",
+                                     f"cannot read template file: {error.strerror}")]) from error
+
+
+class Renderer:
+    """Renders modules of one course; holds the template environment so it is set up once per build."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.env = _environment()
+
+    def render(self, module: Module, adapters: tuple[str, ...], *, teacher: bool = False) -> Site:
+        """The module's site; `adapters` name the runtime adapters the page loads (e.g. scorm12).
+
+        Teacher notes go to a separate `teacher.html` and only when asked: packages a learner can
+        unzip must not carry them.
+        """
+        runtime = (*adapters, "core")
+        scripts = [f"assets/{name}.js" for name in runtime]
+        contacts = [c for c in self.course.program.contacts if c.id in module.help]
+        context = {
+            "program": self.course.program,
+            "module": module,
+            "contacts": contacts,
+            "scripts": scripts,
+            "data_json": json.dumps(runtime_data(module), ensure_ascii=False, sort_keys=True,
+                                    separators=(",", ":")).replace("</", "<\\/"),
+        }
+        try:
+            site: Site = {"index.html": self._page("module.html.j2", context)}
+            if teacher:
+                site["teacher.html"] = self._page("teacher.html.j2", context)
+        except jinja2.TemplateError as error:
+            raise ProblemReport([Problem(display_path(TEMPLATES), getattr(error, "lineno", 0) or 0, 0,
+                                         "E-TEMPLATES", "", f"template error: {error}")]) from error
+        site["assets/style.css"] = _read_template_file("style.css")
+        for name in runtime:
+            site[f"assets/{name}.js"] = _read_template_file(f"runtime/{name}.js")
+        for src in sorted(_images(module)):
+            site[src] = (self.course.folder / src).read_bytes()
+        return site
+
+    def _page(self, template: str, context: dict[str, Any]) -> bytes:
+        return self.env.get_template(template).render(context).encode("utf-8")
+
+
+def _images(module: Module) -> set[str]:
+    blocks = [b for screen in module.screens for b in screen.blocks]
+    blocks += [b for scene in module.scenes for b in scene.blocks]
+    return {b.src for b in blocks if isinstance(b, ImageBlock)}

@@ -1,0 +1,220 @@
+"""Cross-reference rules the field types cannot express: unique ids, references, quest graph shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from exporter.errors import Problem
+from exporter.model import (
+    ChoiceQuestion,
+    ImageBlock,
+    MatchingQuestion,
+    Module,
+    QuestBlock,
+    Scene,
+)
+from exporter.scoring import best_points, questions, scene_index
+
+if TYPE_CHECKING:
+    from exporter.loader import Course, Loc, Source
+
+
+def check_course(course: Course) -> list[Problem]:
+    problems = list(_duplicates(course.sources["program"], "modules", course.program.modules, ("modules",)))
+    problems += _duplicates(course.sources["program"], "contacts",
+                            [c.id for c in course.program.contacts], ("contacts",), "id")
+    contacts = {c.id for c in course.program.contacts}
+    for module in course.modules:
+        source = course.sources[module.id]
+        problems += _module_rules(module, source, contacts)
+        problems += _image_rules(module, source, course)
+        if module.kind == "quest":
+            problems += _quest_rules(module, source)
+    return problems
+
+
+def _duplicates(source: Source, what: str, ids: Iterable[str], loc: Loc, key: str | None = None) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            at = (*loc, index, key) if key else (*loc, index)
+            yield source.problem(at, "E-ID-DUP", f"duplicate id '{item_id}' in {what} (first at index {seen[item_id]})")
+        else:
+            seen[item_id] = index
+
+
+def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterator[Problem]:
+    yield from _duplicates(source, "objectives", [o.id for o in module.objectives], ("objectives",), "id")
+    yield from _duplicates(source, "screens", [s.id for s in module.screens], ("screens",), "id")
+    for index, contact in enumerate(module.help):
+        if contact not in contacts:
+            yield source.problem(("help", index), "E-REF", f"no contact '{contact}' in program.yaml contacts")
+    objectives = {o.id for o in module.objectives}
+    seen_blocks: dict[str, Loc] = {}
+    for loc, block in _blocks(module):
+        block_id = getattr(block, "id", None)
+        if block_id is not None:
+            if block_id in seen_blocks:
+                yield source.problem((*loc, "id"), "E-ID-DUP",
+                                     f"duplicate question/reflection id '{block_id}' (first at {seen_blocks[block_id]})")
+            seen_blocks.setdefault(block_id, loc)
+    for loc, question in questions(module):
+        if question.objective is not None and question.objective not in objectives:
+            yield source.problem((*loc, "objective"), "E-REF", f"no objective '{question.objective}' in this module")
+        yield from _question_rules(question, loc, source)
+    yield from _kind_rules(module, source)
+
+
+def _blocks(module: Module) -> Iterator[tuple[Loc, object]]:
+    for s, screen in enumerate(module.screens):
+        for b, block in enumerate(screen.blocks):
+            yield ("screens", s, "blocks", b), block
+
+
+def _question_rules(question: object, loc: Loc, source: Source) -> Iterator[Problem]:
+    if isinstance(question, ChoiceQuestion):
+        yield from _duplicates(source, "options", [o.id for o in question.options], (*loc, "options"), "id")
+        right = sum(o.correct for o in question.options)
+        if question.type == "single" and right != 1:
+            yield source.problem((*loc, "options"), "E-QUESTION",
+                                 f"a single-choice question needs exactly one correct option, found {right}")
+        if question.type == "multiple" and right == 0:
+            yield source.problem((*loc, "options"), "E-QUESTION",
+                                 "a multiple-choice question needs at least one correct option")
+    elif isinstance(question, MatchingQuestion):
+        yield from _duplicates(source, "targets", [t.id for t in question.targets], (*loc, "targets"), "id")
+        yield from _duplicates(source, "pairs", [p.id for p in question.pairs], (*loc, "pairs"), "id")
+        targets = {t.id for t in question.targets}
+        for index, pair in enumerate(question.pairs):
+            if pair.target not in targets:
+                yield source.problem((*loc, "pairs", index, "target"), "E-REF",
+                                     f"no target '{pair.target}' in this question's targets")
+    elif hasattr(question, "items"):
+        yield from _duplicates(source, "items", [i.id for i in question.items], (*loc, "items"), "id")
+
+
+def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:
+    quest_blocks = [loc for loc, block in _blocks(module) if isinstance(block, QuestBlock)]
+    graded = module.kind != "session"
+    if graded and module.mastery is None:
+        yield source.problem(("kind",), "E-MASTERY", f"a {module.kind} needs a `mastery` percentage")
+    if not graded and module.mastery is not None:
+        yield source.problem(("mastery",), "E-MASTERY", "a session is not graded; remove `mastery`")
+    if module.kind == "lesson" and not any(True for _ in questions(module)):
+        yield source.problem(("screens",), "E-MASTERY", "a lesson needs at least one question to be graded")
+    if module.kind == "quest":
+        if len(quest_blocks) != 1:
+            yield source.problem(("screens",), "E-QUEST",
+                                 f"a quest needs exactly one `kind: quest` block, found {len(quest_blocks)}")
+        if module.start is None:
+            yield source.problem(("start",), "E-FIELD-MISSING", "missing required field 'start' for a quest")
+        if not module.scenes:
+            yield source.problem(("scenes",), "E-FIELD-MISSING", "missing required field 'scenes' for a quest")
+    else:
+        for loc in quest_blocks:
+            yield source.problem((*loc, "kind"), "E-QUEST", f"a {module.kind} cannot have a quest block")
+        for name in ("start", "scenes"):
+            if name in source.data:
+                yield source.problem((name,), "E-QUEST", f"`{name}` belongs to quests only")
+
+
+def _image_rules(module: Module, source: Source, course: Course) -> Iterator[Problem]:
+    images: list[tuple[Loc, ImageBlock]] = [(loc, b) for loc, b in _blocks(module) if isinstance(b, ImageBlock)]
+    for s, scene in enumerate(module.scenes):
+        images += [(("scenes", s, "blocks", b), block) for b, block in enumerate(scene.blocks)
+                   if isinstance(block, ImageBlock)]
+    for loc, image in images:
+        if not (course.folder / image.src).is_file():
+            yield source.problem((*loc, "src"), "E-IMAGE-MISSING", f"image file {image.src} not found in lessons/")
+
+
+def _quest_rules(module: Module, source: Source) -> Iterator[Problem]:
+    by_id = scene_index(module)
+    yield from _duplicates(source, "scenes", [s.id for s in module.scenes], ("scenes",), "id")
+    objectives = {o.id for o in module.objectives}
+    for s, scene in enumerate(module.scenes):
+        yield from _duplicates(source, "choices", [c.id for c in scene.choices], ("scenes", s, "choices"), "id")
+        if scene.ending and scene.choices:
+            yield source.problem(("scenes", s, "choices"), "E-QUEST", f"ending scene '{scene.id}' cannot have choices")
+        if not scene.ending and not scene.choices:
+            yield source.problem(("scenes", s), "E-QUEST-DEADEND",
+                                 f"scene '{scene.id}' has no choices and is not an ending (add `ending: true`)")
+        for c, choice in enumerate(scene.choices):
+            if choice.next not in by_id:
+                yield source.problem(("scenes", s, "choices", c, "next"), "E-QUEST-NEXT", f"no scene '{choice.next}'")
+            if choice.objective is not None and choice.objective not in objectives:
+                yield source.problem(("scenes", s, "choices", c, "objective"), "E-REF",
+                                     f"no objective '{choice.objective}' in this module")
+    if module.start is None or not module.scenes:
+        return
+    if module.start not in by_id:
+        yield source.problem(("start",), "E-QUEST-NEXT", f"no scene '{module.start}'")
+        return
+    yield from _graph_rules(module, source, by_id)
+
+
+def _graph_rules(module: Module, source: Source, by_id: dict[str, tuple[int, Scene]]) -> Iterator[Problem]:
+    reachable = _reach(module.start or "", by_id)
+    ends = {s.id for s in module.scenes if s.ending}
+    if not ends:
+        yield source.problem(("scenes",), "E-QUEST-NOEND", "the quest has no ending scene (`ending: true`)")
+        return
+    leads_to_end = _leads_to(ends, module.scenes)
+    for index, scene in enumerate(module.scenes):
+        if scene.id not in reachable:
+            yield source.problem(("scenes", index, "id"), "E-QUEST-UNREACHABLE",
+                                 f"scene '{scene.id}' cannot be reached from start '{module.start}'")
+        elif scene.id not in leads_to_end and scene.choices:
+            yield source.problem(("scenes", index, "id"), "E-QUEST-NOEND",
+                                 f"scene '{scene.id}' has no way to an ending")
+    cycle = _find_cycle(module.start or "", by_id)
+    if cycle:
+        yield source.problem(("scenes", by_id[cycle[0]][0], "id"), "E-QUEST-CYCLE",
+                             f"scenes form a loop: {' → '.join(cycle)}; quests must move forward")
+    elif best_points(module) == 0:
+        yield source.problem(("scenes",), "E-MASTERY", "no path through the quest earns points, so none can pass")
+
+
+def _reach(start: str, by_id: dict[str, tuple[int, Scene]]) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for choice in by_id[todo.pop()][1].choices:
+            if choice.next in by_id and choice.next not in seen:
+                seen.add(choice.next)
+                todo.append(choice.next)
+    return seen
+
+
+def _leads_to(ends: set[str], scenes: list[Scene]) -> set[str]:
+    good = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for scene in scenes:
+            if scene.id not in good and any(c.next in good for c in scene.choices):
+                good.add(scene.id)
+                changed = True
+    return good
+
+
+def _find_cycle(start: str, by_id: dict[str, tuple[int, Scene]]) -> list[str]:
+    """Depth-first search with colours; returns the scenes of the first loop found, closed on itself."""
+    colour: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(scene_id: str) -> list[str]:
+        colour[scene_id] = 1
+        path.append(scene_id)
+        for choice in by_id[scene_id][1].choices:
+            if choice.next not in by_id:
+                continue
+            if colour.get(choice.next) == 1:
+                return [*path[path.index(choice.next):], choice.next]
+            if choice.next not in colour and (found := visit(choice.next)):
+                return found
+        colour[scene_id] = 2
+        path.pop()
+        return []
+
+    return visit(start)

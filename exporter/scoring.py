@@ -1,0 +1,60 @@
+"""What counts towards a module's grade: its questions, or the best path through its quest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cache
+
+from exporter.model import (
+    Choice,
+    ChoiceQuestion,
+    MatchingQuestion,
+    Module,
+    OrderingQuestion,
+    Scene,
+    TrueFalseQuestion,
+)
+
+AnyQuestion = ChoiceQuestion | TrueFalseQuestion | OrderingQuestion | MatchingQuestion
+QUESTION_TYPES = (ChoiceQuestion, TrueFalseQuestion, OrderingQuestion, MatchingQuestion)
+
+
+def questions(module: Module) -> Iterator[tuple[tuple[str | int, ...], AnyQuestion]]:
+    """Every question with its path in the module file, in the order the learner meets them."""
+    for s, screen in enumerate(module.screens):
+        for b, block in enumerate(screen.blocks):
+            if isinstance(block, QUESTION_TYPES):
+                yield ("screens", s, "blocks", b), block
+
+
+def scene_index(module: Module) -> dict[str, tuple[int, Scene]]:
+    return {scene.id: (index, scene) for index, scene in enumerate(module.scenes)}
+
+
+def best_points(module: Module) -> int:
+    """Most points any path from the start to an ending earns; the quest's 100 %."""
+    return _most_along_a_path(module, lambda choice: choice.points)
+
+
+def longest_path(module: Module) -> int:
+    """Most decisions on any path; bounds the size of the saved quest path."""
+    return _most_along_a_path(module, lambda _choice: 1)
+
+
+def _most_along_a_path(module: Module, gain: Callable[[Choice], int]) -> int:
+    """Largest total of `gain` over the choices of one path; the graph is acyclic (rules refuse loops)."""
+    by_id = scene_index(module)
+
+    @cache
+    def most_from(scene_id: str) -> int:
+        scene = by_id[scene_id][1]
+        return max((gain(c) + most_from(c.next) for c in scene.choices if c.next in by_id), default=0)
+
+    return most_from(module.start) if module.start in by_id else 0
+
+
+def max_score(module: Module) -> int:
+    """Points available: question weights for lessons, best quest path for quests."""
+    if module.kind == "quest":
+        return best_points(module)
+    return sum(question.weight for _, question in questions(module))

@@ -1,0 +1,273 @@
+"""Each kind of bad lesson gives one precise message at the right place, and the CLI exits with 2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter.cli import main
+from exporter.errors import Problem, ProblemReport
+from exporter.loader import load_course
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "course"
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "lessons"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> str:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"fixture edit is ambiguous: {old!r}"
+    text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    with pytest.raises(ProblemReport) as caught:
+        load_course(folder)
+    return caught.value.problems
+
+
+def only(folder: Path) -> Problem:
+    problems = problems_of(folder)
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+def test_fixture_course_is_valid() -> None:
+    course = load_course(FIXTURE)
+    assert [m.id for m in course.modules] == ["lesson", "quest"]
+
+
+def test_duplicate_key(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "duration_minutes: 20\n", "duration_minutes: 20\nduration_minutes: 25\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-YAML-DUPKEY", "duration_minutes")
+    assert problem.line == line_of(text, "duration_minutes: 25") and problem.column == 1
+    assert problem.message == "duplicate key 'duration_minutes' (first at line 6); keep one"
+    assert problem.file.endswith("lesson.yaml")
+
+
+def test_unknown_key_lists_the_expected_fields(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "{id: hello, text: Вітається,", "{id: hello, colour: red, text: Вітається,")
+    problem = only(course_dir)
+    assert problem.code == "E-FIELD-UNKNOWN"
+    assert problem.path == "screens[1].blocks[1].options[2].colour"
+    assert problem.message == "unknown field 'colour'; expected one of: id, text, correct, feedback"
+    assert problem.line == line_of(text, "colour: red")
+    assert problem.column == text.splitlines()[problem.line - 1].index("colour") + 1
+
+
+def test_wrong_type(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "duration_minutes: 20", "duration_minutes: двадцять")
+    problem = only(course_dir)
+    assert (problem.code, problem.path, problem.line, problem.column) == (
+        "E-TYPE", "duration_minutes", line_of(text, "двадцять"), 19)
+    assert problem.message == "input should be a valid integer, got str 'двадцять'"
+
+
+def test_value_out_of_range(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "mastery: 80", "mastery: 180")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-VALUE", "mastery")
+    assert problem.message == "input should be less than or equal to 100, got int 180"
+
+
+def test_bad_id(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "id: q_tf", "id: Q-TF")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-VALUE", "screens[1].blocks[2].id")
+    assert "should match pattern" in problem.message and "'Q-TF'" in problem.message
+
+
+def test_dangling_next(course_dir: Path) -> None:
+    text = edit(course_dir, "quest.yaml", "next: good,", "next: great,")
+    problem, consequence = problems_of(course_dir)
+    assert (problem.code, problem.path, problem.message) == (
+        "E-QUEST-NEXT", "scenes[1].choices[0].next", "no scene 'great'")
+    assert problem.line == line_of(text, "next: great")
+    assert consequence.message == "scene 'good' cannot be reached from start 's1'"
+
+
+def test_unreachable_scene(course_dir: Path) -> None:
+    edit(course_dir, "quest.yaml", "next: ok,", "next: good,")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-QUEST-UNREACHABLE", "scenes[3].id")
+    assert problem.message == "scene 'ok' cannot be reached from start 's1'"
+
+
+def test_scene_with_no_way_to_an_ending(course_dir: Path) -> None:
+    edit(course_dir, "quest.yaml", "  - id: ok\n    title: Ще не пізно\n    ending: true\n",
+         "  - id: ok\n    title: Ще не пізно\n")
+    problems = problems_of(course_dir)
+    assert [(p.code, p.path) for p in problems] == [("E-QUEST-DEADEND", "scenes[3]")]
+    assert problems[0].message == "scene 'ok' has no choices and is not an ending (add `ending: true`)"
+
+
+def test_choices_that_only_lead_to_dead_ends(course_dir: Path) -> None:
+    edit(course_dir, "quest.yaml", "next: good,", "next: ok,")
+    edit(course_dir, "quest.yaml", "  - id: ok\n    title: Ще не пізно\n    ending: true\n",
+         "  - id: ok\n    title: Ще не пізно\n")
+    edit(course_dir, "quest.yaml", "  - id: good\n", "  - id: good\n    choices: []\n")
+    messages = {(p.code, p.message) for p in problems_of(course_dir)}
+    assert ("E-QUEST-NOEND", "scene 's1' has no way to an ending") in messages
+    assert ("E-QUEST-NOEND", "scene 's2' has no way to an ending") in messages
+    assert ("E-QUEST-UNREACHABLE", "scene 'good' cannot be reached from start 's1'") in messages
+
+
+def test_loop_between_scenes(course_dir: Path) -> None:
+    edit(course_dir, "quest.yaml", "{id: ignore, text: Мовчу, next: ok,", "{id: ignore, text: Мовчу, next: s1,")
+    edit(course_dir, "quest.yaml", "  - id: ok\n", "  - id: ok\n    title: x\n    ending: true\n    blocks: [{kind: text, md: x}]\n  - id: unused_ok\n")
+    problems = [p for p in problems_of(course_dir) if p.code == "E-QUEST-CYCLE"]
+    assert len(problems) == 1
+    assert problems[0].message == "scenes form a loop: s1 → s2 → s1; quests must move forward"
+
+
+def test_duplicate_question_id(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "id: q_tf", "id: q_single")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-ID-DUP", "screens[1].blocks[2].id")
+    assert problem.message.startswith("duplicate question/reflection id 'q_single'")
+
+
+def test_duplicate_option_id(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "{id: gift,", "{id: secret,")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-ID-DUP", "screens[1].blocks[1].options[1].id")
+    assert problem.message == "duplicate id 'secret' in options (first at index 0)"
+
+
+def test_image_without_alt(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "        alt: Синій щит\n", "")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-FIELD-MISSING", "screens[0].blocks[1].alt")
+    assert problem.message.startswith("missing required field 'alt' (Ukrainian text alternative")
+    assert problem.line == line_of(text, "- kind: image") and problem.column == 9
+
+
+def test_image_file_missing(course_dir: Path) -> None:
+    (course_dir / "images" / "shield.svg").unlink()
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-IMAGE-MISSING", "screens[0].blocks[1].src")
+    assert problem.message == "image file images/shield.svg not found in lessons/"
+
+
+def test_raw_html_in_markdown(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "про **безпеку**.", "про <b onclick=x>безпеку</b>.")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-MD-HTML", "screens[0].blocks[0].md")
+    assert problem.message == "raw HTML is not allowed in Markdown (found '<b onclick=x>')"
+
+
+def test_yaml_syntax_error(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "title: Тестовий урок", "title: [Тестовий урок")
+    problem = only(course_dir)
+    assert problem.code == "E-YAML" and problem.message.startswith("YAML syntax:")
+    assert problem.line > line_of(text, "[Тестовий урок")
+
+
+def test_unknown_block_kind(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "      - kind: text\n", "      - kind: video\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-VALUE", "screens[0].blocks[0].kind")
+    assert problem.message.startswith("unknown 'kind' 'video'; expected one of: 'text', 'image'")
+
+
+def test_single_choice_needs_one_right_option(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "text: Надсилаю\n            correct: false", "text: Надсилаю\n            correct: true")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-QUESTION", "screens[1].blocks[0].options")
+    assert problem.message == "a single-choice question needs exactly one correct option, found 2"
+
+
+def test_dangling_objective(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "id: q_tf\n        type: true-false\n        objective: o2",
+         "id: q_tf\n        type: true-false\n        objective: o7")
+    problem = only(course_dir)
+    assert (problem.code, problem.path, problem.message) == (
+        "E-REF", "screens[1].blocks[2].objective", "no objective 'o7' in this module")
+
+
+def test_unknown_help_contact(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "help: [line116111, police]", "help: [line116111, lifeline]")
+    problem = only(course_dir)
+    assert (problem.code, problem.path, problem.message) == (
+        "E-REF", "help[1]", "no contact 'lifeline' in program.yaml contacts")
+
+
+def test_missing_module_file(course_dir: Path) -> None:
+    (course_dir / "quest.yaml").unlink()
+    problem = only(course_dir)
+    assert (problem.code, problem.path, problem.message) == (
+        "E-MODULE-FILE", "modules[1]", "no file quest.yaml for module 'quest'")
+    assert problem.file.endswith("program.yaml") and problem.line == 4
+
+
+def test_module_id_must_match_file(course_dir: Path) -> None:
+    edit(course_dir, "quest.yaml", "id: quest\n", "id: quest_two\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-MODULE-ID", "id")
+
+
+def test_python_tag_refused(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "title: Тестовий урок", "title: !!python/object/apply:os.system ['true']")
+    problems = problems_of(course_dir)
+    assert problems[0].code == "E-YAML-TAG"
+    assert "python/object/apply:os.system" in problems[0].message
+
+
+def test_lesson_needs_mastery(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "mastery: 80\n", "")
+    problem = only(course_dir)
+    assert (problem.code, problem.message) == ("E-MASTERY", "a lesson needs a `mastery` percentage")
+
+
+def test_quest_block_outside_quest(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "      - kind: text\n", "      - kind: quest\n      - kind: text\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.message) == ("E-QUEST", "a lesson cannot have a quest block")
+
+
+def test_all_problems_are_reported_together(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "duration_minutes: 20", "duration_minutes: 2")
+    edit(course_dir, "lesson.yaml", "        alt: Синій щит\n", "")
+    edit(course_dir, "quest.yaml", "next: good,", "next: great,")
+    codes = sorted(p.code for p in problems_of(course_dir))
+    assert codes == ["E-FIELD-MISSING", "E-QUEST-NEXT", "E-QUEST-UNREACHABLE", "E-VALUE"]
+
+
+def test_missing_lessons_folder(tmp_path: Path) -> None:
+    problem = only(tmp_path / "nowhere")
+    assert problem.code == "E-LESSONS" and problem.message == "lessons folder not found; pass --lessons DIR"
+
+
+def test_cli_exit_code_and_message_without_traceback(course_dir: Path, tmp_path: Path) -> None:
+    edit(course_dir, "quest.yaml", "next: good,", "next: great,")
+    out = tmp_path / "dist"
+    for args in (["validate"], ["build", "--out", str(out)]):
+        result = CliRunner().invoke(main, [*args, "--lessons", str(course_dir)])
+        assert result.exit_code == 2, result.output
+        assert "E-QUEST-NEXT scenes[1].choices[0].next: no scene 'great'" in result.output
+        assert "quest.yaml:" in result.output
+        assert "Traceback" not in result.output
+        assert "2 problems; nothing was written." in result.output
+    assert not out.exists()
+
+
+def test_cli_reports_missing_lessons(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--lessons", str(tmp_path / "none"), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 2
+    assert "E-LESSONS lessons folder not found" in result.output
