@@ -109,3 +109,7 @@ def schema(which: str) -> None:
     """Print the JSON Schema of a module file (or of program.yaml), for editor autocompletion."""
     model = Module if which == "module" else Program
     click.echo(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+Loc = tuple[str | int, ...]
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -37,3 +39,11 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def format_loc(loc: Loc) -> str:
+    """A field path as authors write it: `screens[2].blocks[0].md`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text

@@ -16,10 +16,9 @@ from typing import Any, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from exporter.errors import Problem, ProblemReport, display_path
+from exporter.errors import Loc, Problem, ProblemReport, display_path, format_loc
 from exporter.model import Module, Program
 
-Loc = tuple[str | int, ...]
 MAX_NODES = 50_000
 PROGRAM_FILE = "program.yaml"
 M = TypeVar("M", bound=BaseModel)
@@ -60,13 +59,6 @@ class Course:
 
     def module(self, module_id: str) -> Module:
         return next(m for m in self.modules if m.id == module_id)
-
-
-def format_loc(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 class _Reader:
@@ -228,7 +220,7 @@ def _data_loc(data: Any, loc: Loc) -> Loc:
             continue
         result.append(part)
         if isinstance(data, dict):
-            data = data.get(part)  # type: ignore[call-overload]
+            data = data.get(part)
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
         else:
@@ -241,7 +233,7 @@ def _model_at(model: type[BaseModel], data: Any, loc: Loc) -> type[BaseModel] | 
     annotation: Any = model
     for part in loc:
         annotation = _step(annotation, part, data)
-        data = data[part] if isinstance(data, dict | list) and _has(data, part) else None
+        data = data[part] if isinstance(data, dict | list) and _has(data, part) else None  # type: ignore[index]
     annotation = _pick_variant(annotation, data)
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 

@@ -20,9 +20,9 @@ def refuse_raw_html(text: str) -> str:
 
 def to_html(text: str) -> str:
     """Render Markdown to HTML; raw HTML would be escaped, but the model refuses it earlier."""
-    return _render.render(text)
+    return str(_render.render(text))
 
 
 def to_inline_html(text: str) -> str:
     """Render one line of Markdown without the wrapping paragraph, for labels and feedback."""
-    return _render.renderInline(text)
+    return str(_render.renderInline(text))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from exporter.errors import Problem, ProblemReport, display_path
 from exporter.loader import Course
@@ -124,8 +125,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = lambda text: jinja2.utils.markupsafe.Markup(to_html(text))
-    env.filters["md_inline"] = lambda text: jinja2.utils.markupsafe.Markup(to_inline_html(text))
+    env.filters["md"] = lambda text: Markup(to_html(text))
+    env.filters["md_inline"] = lambda text: Markup(to_inline_html(text))
     env.filters["letter"] = letter
     env.globals["initial_order"] = initial_order
     return env

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from exporter.errors import Problem
+from exporter.errors import Loc, Problem, format_loc
 from exporter.model import (
     ChoiceQuestion,
     ImageBlock,
@@ -17,7 +17,7 @@ from exporter.model import (
 from exporter.scoring import best_points, questions, scene_index
 
 if TYPE_CHECKING:
-    from exporter.loader import Course, Loc, Source
+    from exporter.loader import Course, Source
 
 
 def check_course(course: Course) -> list[Problem]:
@@ -34,7 +34,9 @@ def check_course(course: Course) -> list[Problem]:
     return problems
 
 
-def _duplicates(source: Source, what: str, ids: Iterable[str], loc: Loc, key: str | None = None) -> Iterator[Problem]:
+def _duplicates(
+    source: Source, what: str, ids: Iterable[str], loc: Loc, key: str | None = None
+) -> Iterator[Problem]:
     seen: dict[str, int] = {}
     for index, item_id in enumerate(ids):
         if item_id in seen:
@@ -56,8 +58,9 @@ def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterato
         block_id = getattr(block, "id", None)
         if block_id is not None:
             if block_id in seen_blocks:
-                yield source.problem((*loc, "id"), "E-ID-DUP",
-                                     f"duplicate question/reflection id '{block_id}' (first at {seen_blocks[block_id]})")
+                first = format_loc(seen_blocks[block_id])
+                message = f"duplicate question/reflection id '{block_id}' (first at {first})"
+                yield source.problem((*loc, "id"), "E-ID-DUP", message)
             seen_blocks.setdefault(block_id, loc)
     for loc, question in questions(module):
         if question.objective is not None and question.objective not in objectives:

@@ -27,7 +27,7 @@ SUSPEND_DATA_LIMIT = 4096
 
 class Scorm12:
     name = "scorm12"
-    adapters = ("standalone", "scorm12")
+    adapters: tuple[str, ...] = ("standalone", "scorm12")
 
     def check(self, course: Course, module: Module) -> list[Problem]:
         """Refuse a module whose saved state could overflow `cmi.suspend_data`."""
@@ -47,7 +47,8 @@ class Scorm12:
 
 def manifest(course: Course, module: Module, files: list[str]) -> bytes:
     """The manifest of one module's package; `files` are every file beside it."""
-    root = etree.Element(f"{{{IMSCP}}}manifest", nsmap={None: IMSCP, "adlcp": ADLCP, "xsi": XSI})
+    namespaces = {None: IMSCP, "adlcp": ADLCP, "xsi": XSI}
+    root = etree.Element(f"{{{IMSCP}}}manifest", nsmap=namespaces)  # type: ignore[arg-type]
     root.set("identifier", f"{course.program.id}.{module.id}")
     root.set("version", "1.0")
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)

@@ -130,7 +130,8 @@ def test_choices_that_only_lead_to_dead_ends(course_dir: Path) -> None:
 
 def test_loop_between_scenes(course_dir: Path) -> None:
     edit(course_dir, "quest.yaml", "{id: ignore, text: Мовчу, next: ok,", "{id: ignore, text: Мовчу, next: s1,")
-    edit(course_dir, "quest.yaml", "  - id: ok\n", "  - id: ok\n    title: x\n    ending: true\n    blocks: [{kind: text, md: x}]\n  - id: unused_ok\n")
+    edit(course_dir, "quest.yaml", "  - id: ok\n",
+         "  - id: ok\n    title: x\n    ending: true\n    blocks: [{kind: text, md: x}]\n  - id: unused_ok\n")
     problems = [p for p in problems_of(course_dir) if p.code == "E-QUEST-CYCLE"]
     assert len(problems) == 1
     assert problems[0].message == "scenes form a loop: s1 → s2 → s1; quests must move forward"
@@ -140,7 +141,7 @@ def test_duplicate_question_id(course_dir: Path) -> None:
     edit(course_dir, "lesson.yaml", "id: q_tf", "id: q_single")
     problem = only(course_dir)
     assert (problem.code, problem.path) == ("E-ID-DUP", "screens[1].blocks[2].id")
-    assert problem.message.startswith("duplicate question/reflection id 'q_single'")
+    assert problem.message == "duplicate question/reflection id 'q_single' (first at screens[1].blocks[0])"
 
 
 def test_duplicate_option_id(course_dir: Path) -> None:
@@ -187,7 +188,8 @@ def test_unknown_block_kind(course_dir: Path) -> None:
 
 
 def test_single_choice_needs_one_right_option(course_dir: Path) -> None:
-    edit(course_dir, "lesson.yaml", "text: Надсилаю\n            correct: false", "text: Надсилаю\n            correct: true")
+    edit(course_dir, "lesson.yaml", "text: Надсилаю\n            correct: false",
+         "text: Надсилаю\n            correct: true")
     problem = only(course_dir)
     assert (problem.code, problem.path) == ("E-QUESTION", "screens[1].blocks[0].options")
     assert problem.message == "a single-choice question needs exactly one correct option, found 2"

@@ -1,0 +1,40 @@
+# The two commands of the README: `make dist` builds every package, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: dist test lint serve preview clean bench
+
+dist: $(VENV)/.runtime
+	$(BIN)/stopsexting build --out dist
+
+test: $(VENV)/.test node_modules/.installed chromium
+	$(BIN)/ruff check exporter tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+preview: $(VENV)/.runtime
+	$(BIN)/stopsexting preview
+
+bench: $(VENV)/.runtime
+	$(BIN)/python bench/build.py
+
+$(VENV)/.runtime: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium; test tools may not download a browser of their own.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf dist $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

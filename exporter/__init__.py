@@ -1,0 +1,1 @@
+"""Compiles the #stop_sexтинг program into packages for learning platforms."""

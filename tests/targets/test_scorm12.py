@@ -1,0 +1,176 @@
+"""SCORM 1.2 packages: schema-valid manifests, the semantic rules schemas miss, and byte-identical builds."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from exporter.build import Package, build_packages, select_targets
+from exporter.cli import main
+from exporter.loader import Course, load_course
+from exporter.state import worst_case_size
+from tests.conftest import FIXTURE_COURSE, SCHEMAS
+
+CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
+NS = {"cp": CP, "adlcp": ADLCP}
+SCORM12 = SCHEMAS / "scorm12"
+
+
+class LocalSchemas(etree.Resolver):
+    """No network: the W3C xml namespace schema resolves to the local copy (see schemas/NOTICE.md)."""
+
+    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
+        if url and (url.endswith("ims_xml.xsd") or url.endswith("/xml.xsd")):
+            return self.resolve_filename(str(SCHEMAS / "scorm2004" / "xml.xsd"), context)
+        return None
+
+
+@pytest.fixture(scope="session")
+def scorm12_schema() -> etree.XMLSchema:
+    if not SCORM12.is_dir():
+        pytest.skip(f"official SCORM 1.2 schemas not found at {SCORM12} (shared/ is not beside the checkout)")
+    wrapper = f"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+      <xs:import namespace="{CP}" schemaLocation="{(SCORM12 / 'imscp_rootv1p1p2.xsd').as_uri()}"/>
+      <xs:import namespace="{ADLCP}" schemaLocation="{(SCORM12 / 'adlcp_rootv1p2.xsd').as_uri()}"/>
+    </xs:schema>"""
+    parser = etree.XMLParser(no_network=True)
+    parser.resolvers.add(LocalSchemas())
+    return etree.XMLSchema(etree.fromstring(wrapper.encode(), parser))
+
+
+def unzip(package: Package) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(package.data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def test_every_module_has_a_package(course: Course, scorm12_packages: list[Package]) -> None:
+    assert [p.filename for p in scorm12_packages] == [f"{m.id}.scorm12.zip" for m in course.modules]
+
+
+def test_manifests_are_schema_valid(scorm12_packages: list[Package], scorm12_schema: etree.XMLSchema) -> None:
+    for package in scorm12_packages:
+        manifest = etree.fromstring(unzip(package)["imsmanifest.xml"])
+        assert scorm12_schema.validate(manifest), f"{package.filename}: {scorm12_schema.error_log}"
+
+
+def test_schema_catches_a_broken_manifest(scorm12_packages: list[Package], scorm12_schema: etree.XMLSchema) -> None:
+    """The validation above is real: the wrong scormtype case is refused."""
+    text = unzip(scorm12_packages[0])["imsmanifest.xml"].replace(b'adlcp:scormtype="sco"', b'adlcp:scormtype="SCO"')
+    assert not scorm12_schema.validate(etree.fromstring(text))
+
+
+def test_manifest_semantics(course: Course, scorm12_packages: list[Package]) -> None:
+    """The rules of standards.md §1.2 and §7 that the XSD lets through."""
+    for package in scorm12_packages:
+        files = unzip(package)
+        raw = files["imsmanifest.xml"]
+        assert raw.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n<manifest ")
+        # Moodle matches literal qualified names: the adlcp prefix and unprefixed CP elements.
+        assert b' xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"' in raw
+        assert b'xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"' in raw
+        manifest = etree.fromstring(raw)
+        assert manifest.findtext("cp:metadata/cp:schema", namespaces=NS) == "ADL SCORM"
+        assert manifest.findtext("cp:metadata/cp:schemaversion", namespaces=NS) == "1.2"
+        ids = manifest.xpath("//@identifier")
+        assert len(ids) == len(set(ids)), "identifiers must be unique"
+        assert all(re.fullmatch(r"[A-Za-z_][\w.-]*", i) for i in ids)
+        default = manifest.find("cp:organizations", NS).get("default")
+        assert manifest.xpath("cp:organizations/cp:organization/@identifier", namespaces=NS) == [default]
+        resources = {r.get("identifier"): r for r in manifest.iterfind("cp:resources/cp:resource", NS)}
+        items = manifest.xpath("//cp:item", namespaces=NS)
+        assert items and all(item.get("identifierref") in resources for item in items)
+        module = course.module(package.module.id)
+        for item in items:
+            mastery = item.findtext("adlcp:masteryscore", namespaces=NS)
+            if module.mastery is None:
+                assert mastery is None
+            else:
+                assert mastery is not None and 0 <= int(mastery) <= 100 and int(mastery) == module.mastery
+            assert item.findtext("cp:title", namespaces=NS) == module.title
+        (resource,) = resources.values()
+        assert resource.get(f"{{{ADLCP}}}scormtype") == "sco" and resource.get("type") == "webcontent"
+        assert resource.get("href") in files
+        listed = [f.get("href") for f in resource.iterfind("cp:file", NS)]
+        assert sorted(listed) == sorted(name for name in files if name != "imsmanifest.xml"), "every file listed"
+        for name in files:
+            path = PurePosixPath(name)
+            assert not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
+def test_zip_entries_are_fixed(scorm12_packages: list[Package]) -> None:
+    for package in scorm12_packages:
+        with zipfile.ZipFile(io.BytesIO(package.data)) as archive:
+            infos = archive.infolist()
+        assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.external_attr >> 16 for i in infos} == {0o100644}
+
+
+def test_learner_package_has_no_teacher_notes(course: Course, scorm12_packages: list[Package]) -> None:
+    for package in scorm12_packages:
+        notes = course.module(package.module.id).teacher
+        text = b"".join(unzip(package).values()).decode("utf-8", "replace")
+        for note in (notes.preparation, notes.running, notes.disclosure):
+            first_line = note.strip().splitlines()[0][:60]
+            assert first_line not in text, f"teacher note leaked into {package.filename}: {first_line!r}"
+
+
+def test_pages_reference_nothing_outside_the_package(scorm12_packages: list[Package]) -> None:
+    for package in scorm12_packages:
+        files = unzip(package)
+        page = files["index.html"].decode()
+        assert '<html lang="uk"' in page
+        for ref in re.findall(r'(?:src|href)="([^"#]+)"', page):
+            if ref.startswith(("tel:", "mailto:", "https://")) and "<a " in page:
+                continue
+            assert ref in files, f"{package.filename}: index.html refers to missing {ref}"
+        for name, data in files.items():
+            if name.endswith((".css", ".js")):
+                assert not re.search(rb"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", data), f"{name} names a host"
+                assert b"@import" not in data
+
+
+def test_builds_are_byte_identical(course: Course, scorm12_packages: list[Package]) -> None:
+    again = build_packages(load_course(course.folder), course.modules, select_targets(["scorm12"]))
+    assert [p.data for p in again] == [p.data for p in scorm12_packages]
+
+
+def test_cli_builds_identical_files_twice(tmp_path: Path) -> None:
+    outputs = []
+    for run in ("one", "two"):
+        result = CliRunner().invoke(main, ["build", "--lessons", str(FIXTURE_COURSE), "--out", str(tmp_path / run)])
+        assert result.exit_code == 0, result.output
+        assert "Built 2 packages" in result.output and "lesson.scorm12.zip" in result.output
+        outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / run).iterdir())})
+    assert outputs[0] == outputs[1]
+    assert sorted(outputs[0]) == ["lesson.scorm12.zip", "quest.scorm12.zip"]
+
+
+def test_worst_case_state_fits(course: Course) -> None:
+    for module in course.modules:
+        assert worst_case_size(module) <= 4096
+
+
+def test_state_that_could_overflow_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    lessons = tmp_path / "lessons"
+    shutil.copytree(FIXTURE_COURSE, lessons)
+    quest = lessons / "quest.yaml"
+    extra = "".join(f"      - kind: reflection\n        id: note{i}\n        prompt: Нотатка.\n        max_chars: 500\n"
+                    for i in range(4))
+    text = quest.read_text(encoding="utf-8")
+    quest.write_text(text.replace("        max_chars: 100\n", "        max_chars: 100\n" + extra), encoding="utf-8")
+    (tmp_path / "dist").mkdir()
+    result = CliRunner().invoke(main, ["build", "--lessons", str(lessons), "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 2
+    assert "E-STATE-SIZE screens: the learner's saved state can reach 4" in result.output
+    assert "over SCORM 1.2's 4096" in result.output
+    assert list((tmp_path / "dist").iterdir()) == [], "nothing may be written when a check fails"
