@@ -1,0 +1,73 @@
+"""The schema command and the author preview server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from exporter.cli import main
+from exporter.loader import load_course
+from exporter.preview import make_server
+from tests.conftest import FIXTURE_COURSE
+
+
+@pytest.mark.parametrize("which", ["module", "program"])
+def test_schema_describes_the_lesson_files(which: str) -> None:
+    result = CliRunner().invoke(main, ["schema", which])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    files = ["program.yaml"] if which == "program" else ["lesson.yaml", "quest.yaml"]
+    for name in files:
+        jsonschema.validate(yaml.safe_load((FIXTURE_COURSE / name).read_text(encoding="utf-8")), schema)
+    if which == "module":
+        image = schema["$defs"]["ImageBlock"]
+        assert "alt" in image["required"] and image["properties"]["alt"]["description"]
+        assert image["additionalProperties"] is False
+
+
+def test_help_is_available_everywhere() -> None:
+    for command in ([], ["build"], ["validate"], ["preview"], ["schema"]):
+        result = CliRunner().invoke(main, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+@pytest.fixture
+def preview() -> Iterator[str]:
+    server: ThreadingHTTPServer = make_server(load_course(FIXTURE_COURSE), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, "", b""
+
+
+def test_preview_serves_modules_and_teacher_pages(preview: str) -> None:
+    status, kind, body = fetch(preview + "/")
+    assert status == 200 and kind.startswith("text/html")
+    assert "/lesson/index.html" in body.decode() and "/quest/teacher.html" in body.decode()
+    status, _, page = fetch(preview + "/lesson/index.html")
+    assert status == 200 and b'lang="uk"' in page and b"assets/standalone.js" in page
+    status, _, notes = fetch(preview + "/lesson/teacher.html")
+    assert status == 200 and "Вислухайте дитину спокійно." in notes.decode()
+    assert "Вислухайте дитину спокійно." not in page.decode()
+    status, kind, _ = fetch(preview + "/lesson/images/shield.svg")
+    assert status == 200 and kind == "image/svg+xml"
+    assert fetch(preview + "/lesson/../../etc/passwd")[0] == 404
+    assert fetch(preview + "/nothing/index.html")[0] == 404
