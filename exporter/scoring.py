@@ -54,7 +54,6 @@ def _most_along_a_path(module: Module, gain: Callable[[Choice], int]) -> int:
 
 
 def max_score(module: Module) -> int:
-    """Points available: question weights for lessons, best quest path for quests."""
-    if module.kind == "quest":
-        return best_points(module)
-    return sum(question.weight for _, question in questions(module))
+    """Points available: every question's weight, plus the best quest path in a quest."""
+    questions_total = sum(question.weight for _, question in questions(module))
+    return questions_total + (best_points(module) if module.kind == "quest" else 0)
