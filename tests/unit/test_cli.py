@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from exporter import render
 from exporter.cli import main
 from exporter.loader import load_course
 from exporter.preview import make_server
@@ -71,3 +74,21 @@ def test_preview_serves_modules_and_teacher_pages(preview: str) -> None:
     assert status == 200 and kind == "image/svg+xml"
     assert fetch(preview + "/lesson/../../etc/passwd")[0] == 404
     assert fetch(preview + "/nothing/index.html")[0] == 404
+
+
+def test_missing_template_is_a_clear_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(render.TEMPLATES, templates)
+    (templates / "module.html.j2").unlink()
+    monkeypatch.setattr(render, "TEMPLATES", templates)
+    result = CliRunner().invoke(main, ["build", "--lessons", str(FIXTURE_COURSE), "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 2
+    assert "E-TEMPLATES template error: 'module.html.j2' not found" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "dist").exists()
+
+
+def test_missing_templates_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "TEMPLATES", tmp_path / "gone")
+    result = CliRunner().invoke(main, ["build", "--lessons", str(FIXTURE_COURSE), "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 2
+    assert "E-TEMPLATES templates folder not found" in result.output
