@@ -1,0 +1,394 @@
+/* #stop_sexтинг module runtime: screens, answers, feedback, scoring, quest, resume (see README.md). */
+(function () {
+  'use strict';
+  var doc = document;
+  var D = JSON.parse(doc.getElementById('module-data').textContent);
+  var QUEST = D.quest;
+  var OK = 'Правильно! Молодець.';
+  var NOT_YET = 'Не зовсім так, і це нормально: прочитай пояснення, воно допоможе.';
+
+  function $(selector, root) { return (root || doc).querySelector(selector); }
+  function $$(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
+  function v(el) { return el.getAttribute('data-v'); }
+  function text(el, value) { el.textContent = value; }
+
+  var screens = $$('section.screen');
+  var last = screens.length - 1;
+  var next = $('#next');
+  var prev = $('#prev');
+  var navMsg = $('#nav-msg');
+  var questEl = $('[data-quest]');
+  var questScreen = questEl ? +questEl.closest('section').getAttribute('data-screen') : -1;
+  var byId = {};
+  var shownAt = Date.now();
+
+  D.questions.forEach(function (q) {
+    byId[q.id] = q;
+    q.el = doc.getElementById('q-' + q.id);
+    q.init = $$('.opt', q.el).map(v).join('');
+    q.allowed = q.type === 'matching' ? $$('option', q.el).map(function (o) { return o.value; }).join('') : q.init;
+  });
+
+  // ---- state -------------------------------------------------------------------------------------
+  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, p: '' }; }
+  var S = fresh(1);
+
+  function int(x, lo, hi) { return typeof x === 'number' && x % 1 === 0 && x >= lo && x <= hi ? x : lo; }
+
+  function valid(q, a) {
+    if (typeof a !== 'string' || !/^[a-z]+$/.test(a)) return false;
+    var letters = a.split('');
+    var known = letters.every(function (l) { return q.allowed.indexOf(l) >= 0; });
+    if (q.type === 'single' || q.type === 'true-false') return known && a.length === 1;
+    if (q.type === 'multiple') return known && letters.slice().sort().join('') === a && !/(.)\1/.test(a);
+    if (q.type === 'ordering') return letters.slice().sort().join('') === q.init.split('').sort().join('');
+    return known && a.length === q.count;
+  }
+
+  // Private notes stay in this browser only, never in the LMS's state, which teachers can read.
+  // No control characters (line breaks become spaces), no broken surrogate pairs, at most `max` characters.
+  function clean(t, max) {
+    t = String(t).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, max);
+    return t.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/g, '$1');
+  }
+
+  var NOTES_KEY = 'stopsexting.' + D.module + '.notes';
+  var notes = {};
+  function storeNotes() {
+    try { window.localStorage.setItem(NOTES_KEY, JSON.stringify(notes)); } catch (e) { /* blocked: unsaved */ }
+  }
+  try {
+    var kept = JSON.parse(window.localStorage.getItem(NOTES_KEY) || '{}');
+    D.reflections.forEach(function (r) {
+      if (kept && typeof kept[r.id] === 'string') notes[r.id] = clean(kept[r.id], r.max);
+    });
+  } catch (e) { notes = {}; }
+
+  function walk(path) {
+    var id = QUEST.start, points = 0;
+    for (var i = 0; i < path.length; i++) {
+      var choice = QUEST.scenes[id].choices[path.charCodeAt(i) - 97];
+      if (!choice) return null;
+      points += choice.points;
+      id = choice.next;
+    }
+    return { id: id, points: points, scene: QUEST.scenes[id] };
+  }
+
+  function load(json) {
+    var o;
+    try { o = JSON.parse(json); } catch (e) { return null; }
+    if (!o || o.v !== 1) return null;
+    var st = fresh(int(o.n, 1, 999));
+    st.s = int(o.s, 0, last);
+    st.m = Math.max(st.s, int(o.m, 0, last));
+    D.questions.forEach(function (q) {
+      if (o.a && valid(q, o.a[q.id])) st.a[q.id] = o.a[q.id];
+    });
+    if (QUEST && typeof o.p === 'string' && /^[a-z]*$/.test(o.p) && walk(o.p)) st.p = o.p;
+    return st;
+  }
+
+  // ---- scoring -----------------------------------------------------------------------------------
+  function score() {
+    var earned = 0, max = D.maxScore, done = true, critical = true;
+    D.questions.forEach(function (q) {
+      var a = S.a[q.id];
+      if (a == null) done = false;
+      if (a === q.correct) earned += q.weight;
+      else if (q.critical) critical = false;
+    });
+    if (QUEST) {
+      var w = walk(S.p);
+      earned += w.points;
+      if (!w.scene.ending) done = false;
+    }
+    var raw = max ? Math.min(100, Math.round(100 * earned / max)) : null;
+    var status = D.mastery == null ? (S.m >= last ? 'completed' : 'incomplete')
+      : !done ? 'incomplete' : raw >= D.mastery && critical ? 'passed' : 'failed';
+    return { raw: raw, status: status, critical: critical };
+  }
+
+  // ---- host --------------------------------------------------------------------------------------
+  var adapters = window.StopAdapters || {};
+  var host = null;
+  Object.keys(adapters).some(function (name) {
+    return name !== 'standalone' && (host = adapters[name].find(D));
+  });
+  host = host || adapters.standalone.find(D);
+  var savedJson = '';
+  var finished = false;
+
+  function save() {
+    savedJson = JSON.stringify(S);
+    host.save(savedJson, D.screens[S.s]);
+  }
+
+  function sync() {
+    var sc = score();
+    host.report({ status: sc.status, raw: sc.status === 'incomplete' ? null : sc.raw, max: 100 });
+    save();
+    paintResult(sc);
+    paintNav();
+    return sc;
+  }
+
+  // ---- questions ---------------------------------------------------------------------------------
+  function tag(el, label, good) {
+    var t = $('.tag', el);
+    if (!label) {
+      if (t) t.remove();
+      return;
+    }
+    if (!t) {
+      t = doc.createElement('span');
+      el.insertBefore(t, $('.fb', el));
+    }
+    t.className = 'tag ' + (good ? 'tag-ok' : 'tag-note');
+    text(t, label);
+  }
+
+  function read(q) {
+    if (q.type === 'ordering') return $$('.opt', q.el).map(v).join('');
+    if (q.type === 'matching') {
+      var picks = $$('select', q.el).map(function (s) { return s.value; });
+      return picks.indexOf('') >= 0 ? '' : picks.join('');
+    }
+    return $$('input', q.el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
+  }
+
+  function paintQuestion(q, a) {
+    var done = a != null, list = $('.order', q.el);
+    if (list) (done ? a : q.init).split('').forEach(function (l) { list.appendChild($('[data-v="' + l + '"]', list)); });
+    $$('.opt', q.el).forEach(function (o, i) {
+      var l = v(o), input = $('input, select', o), fb = $('.fb', o), label = '', good = false, show = done;
+      if (q.type === 'ordering') {
+        good = l === q.correct[i];
+        label = good ? '✓ На своєму місці' : 'Має бути на місці ' + (q.correct.indexOf(l) + 1);
+      } else if (q.type === 'matching') {
+        input.value = done ? a[i] : '';
+        good = done && a[i] === q.correct[i];
+        label = good ? '✓ Правильно' : 'Правильна відповідь: ' +
+          (done ? $('option[value="' + q.correct[i] + '"]', input).textContent : '');
+      } else {
+        var chosen = done && a.indexOf(l) >= 0, right = q.correct.indexOf(l) >= 0;
+        input.checked = chosen;
+        good = right;
+        label = chosen ? (right ? '✓ Правильно' : 'Твій вибір') : right ? 'Правильна відповідь' : '';
+        show = chosen || (done && right && q.type !== 'true-false');
+      }
+      if (input) input.disabled = done;
+      tag(o, done && label, good);
+      fb.hidden = !show;
+    });
+    $$('.move', q.el).forEach(function (b) { b.disabled = done; });
+    $('.check', q.el).hidden = done;
+    text($('.verdict', q.el), !done ? '' : a === q.correct ? OK : NOT_YET);
+  }
+
+  function check(q) {
+    var a = read(q);
+    if (S.a[q.id] != null) return;
+    if (!a) {
+      text($('.verdict', q.el), q.type === 'matching' ? 'Спершу обери відповідь для кожного рядка.'
+        : q.type === 'multiple' ? 'Спершу обери хоча б одну відповідь.' : 'Спершу обери відповідь.');
+      return;
+    }
+    S.a[q.id] = a;
+    paintQuestion(q, a);
+    host.record({ id: q.id, type: q.type, response: a, correct: q.correct, result: a === q.correct ? 'correct' : 'wrong',
+      weight: q.weight, objective: q.objective, latency: Date.now() - shownAt });
+    sync();
+    $('.verdict', q.el).focus(); // the button is gone now; the verdict is announced and focus stays in place
+  }
+
+  function move(button) {
+    var item = button.closest('li'), list = item.parentNode, up = button.getAttribute('data-move') < 0;
+    var other = up ? item.previousElementSibling : item.nextElementSibling;
+    if (other) list.insertBefore(up ? item : other, up ? other : item);
+    button.focus();
+    var items = $$('li', list);
+    text($('.verdict', button.closest('.q')), '«' + $('.order-text', item).textContent + '»: місце ' +
+      (items.indexOf(item) + 1) + ' з ' + items.length + '.');
+  }
+
+  // ---- quest -------------------------------------------------------------------------------------
+  function paintQuest() {
+    var at = walk(S.p);
+    $$('.scene', questEl).forEach(function (el) {
+      var here = el.getAttribute('data-scene') === at.id;
+      el.hidden = !here;
+      $$('.choice', el).forEach(function (b) { b.disabled = false; tag(b, ''); });
+      $$('.fb', el).forEach(function (f) { f.hidden = true; });
+      if ($('.go', el)) $('.go', el).hidden = true;
+    });
+    return at;
+  }
+
+  function choose(button) {
+    var sceneEl = button.closest('.scene'), id = sceneEl.getAttribute('data-scene'), at = walk(S.p);
+    if (at.id !== id || at.scene.ending) return;
+    var l = v(button), choices = at.scene.choices, choice = choices[l.charCodeAt(0) - 97];
+    var best = Math.max.apply(null, choices.map(function (c) { return c.points; }));
+    S.p += l;
+    host.record({ id: id, type: 'single', response: l, correct: String.fromCharCode(97 + choices.map(function (c) {
+      return c.points; }).indexOf(best)), result: choice.points === best ? 'correct' : 'wrong', weight: best,
+      objective: choice.objective, latency: Date.now() - shownAt });
+    sync();
+    $$('.choice', sceneEl).forEach(function (b) { b.disabled = true; });
+    tag(button, 'Твій вибір', false);
+    var fb = $('.fb[data-fb="' + l + '"]', sceneEl);
+    fb.hidden = false;
+    $('.go', sceneEl).hidden = false;
+    fb.focus();
+  }
+
+  // ---- screens -----------------------------------------------------------------------------------
+  function pending(i) {
+    if (D.questions.some(function (q) { return q.screen === i && S.a[q.id] == null; })) {
+      return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
+    }
+    if (i === questScreen && !walk(S.p).scene.ending) return 'Щоб перейти далі, дограй історію до кінця.';
+    return '';
+  }
+
+  function paintNav() {
+    next.setAttribute('aria-disabled', pending(S.s) ? 'true' : 'false');
+    if (!pending(S.s)) text(navMsg, '');
+  }
+
+  function show(i, focus) {
+    S.s = i;
+    S.m = Math.max(S.m, i);
+    screens.forEach(function (el, k) { el.hidden = k !== i; });
+    text($('#progress'), 'Екран ' + (i + 1) + ' з ' + screens.length);
+    $('#progress-meter').value = i + 1;
+    prev.hidden = i === 0;
+    next.hidden = i === last;
+    text(navMsg, '');
+    shownAt = Date.now();
+    if (focus) {
+      window.scrollTo(0, 0);
+      $('.screen-title', screens[i]).focus();
+    }
+  }
+
+  function paintResult(sc) {
+    var box = $('#result'), retry = $('#retry'), graded = D.mastery != null, msg;
+    if (sc.status === 'passed') msg = sc.raw + '\u00a0%. Вітаємо, модуль пройдено!';
+    else if (sc.status === 'completed') msg = 'Вітаємо, модуль пройдено! Дякуємо, що ти з нами.';
+    else if (sc.status === 'failed') {
+      msg = sc.raw + '\u00a0%. ' + (sc.raw < D.mastery ? 'Щоб пройти модуль, потрібно ' + D.mastery +
+        '\u00a0%. ' : 'Щоб пройти модуль, на найважливіші запитання треба відповісти правильно. ') +
+        'Помилятися — нормально, так ми вчимося. Спробуй ще раз: пояснення вже з тобою, у тебе вийде!';
+    } else msg = graded ? 'Дай відповідь на всі запитання, і тут з’явиться твій результат.' : '';
+    box.hidden = !msg;
+    text($('#result-text'), msg);
+    retry.hidden = sc.status !== 'failed';
+  }
+
+  function retry() {
+    S = fresh(Math.min(999, S.n + 1));
+    D.questions.forEach(function (q) { paintQuestion(q, null); });
+    if (QUEST) paintQuest();
+    show(0, true);
+    sync();
+  }
+
+  // ---- help dialog -------------------------------------------------------------------------------
+  var dialog = $('#help');
+  var opener = null;
+
+  function openHelp() {
+    opener = doc.activeElement;
+    if (dialog.showModal) dialog.showModal();
+    else dialog.setAttribute('open', '');
+    var title = $('#help-title');
+    title.setAttribute('tabindex', '-1');
+    title.focus();
+    save();
+  }
+
+  function closeHelp() {
+    if (dialog.close) dialog.close();
+    else dialog.removeAttribute('open');
+  }
+
+  dialog.addEventListener('close', function () {
+    (opener && opener.focus ? opener : $('#help-open')).focus();
+  });
+
+  // ---- events ------------------------------------------------------------------------------------
+  doc.addEventListener('click', function (e) {
+    var b = e.target.closest('button');
+    if (e.target === dialog) { // a click on the backdrop, outside the dialog's box
+      var r = dialog.getBoundingClientRect();
+      if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) closeHelp();
+    }
+    if (!b || b.disabled) return;
+    var cls = b.classList;
+    if (cls.contains('check')) check(byId[b.closest('.q').getAttribute('data-q')]);
+    else if (cls.contains('move')) move(b);
+    else if (cls.contains('choice')) choose(b);
+    else if (cls.contains('go')) {
+      var at = paintQuest();
+      shownAt = Date.now();
+      paintNav();
+      doc.getElementById('sc-' + at.id + '-t').focus();
+    } else if (b === next) {
+      var why = pending(S.s);
+      text(navMsg, why);
+      if (why) navMsg.scrollIntoView({ block: 'nearest' });
+      if (!why && S.s < last) {
+        show(S.s + 1, true);
+        sync();
+      }
+    } else if (b === prev && S.s > 0) {
+      show(S.s - 1, true);
+      sync();
+    } else if (b.id === 'retry') retry();
+    else if (b.id === 'help-open') openHelp();
+    else if (b.id === 'help-close') closeHelp();
+  });
+
+  $$('textarea[data-r]').forEach(function (area) {
+    var id = area.getAttribute('data-r');
+    var max = +area.getAttribute('maxlength');
+    area.addEventListener('input', function () {
+      notes[id] = clean(area.value, max);
+      storeNotes();
+    });
+  });
+
+  doc.addEventListener('visibilitychange', function () {
+    if (doc.visibilityState === 'hidden' && !finished) save();
+  });
+
+  window.addEventListener('pagehide', function () {
+    if (finished) return;
+    if (JSON.stringify(S) !== savedJson) save();
+    finished = true;
+    host.finish(score().status !== 'incomplete');
+  });
+
+  // Links in lesson text open outside the LMS frame.
+  $$('main a[href^="http"]').forEach(function (a) {
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+  });
+
+  // ---- start -------------------------------------------------------------------------------------
+  var started = host.start(); // the bookmark alone (state lost) is not enough to resume: start afresh
+  S = (started.state && load(started.state)) || S;
+  D.questions.forEach(function (q) { if (S.a[q.id] != null) paintQuestion(q, S.a[q.id]); });
+  $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
+  if (QUEST) paintQuest();
+  show(S.s, false);
+  sync();
+
+  window.StopRuntime = {
+    data: D, host: host.name,
+    state: function () { return JSON.parse(JSON.stringify(S)); },
+    notes: function () { return JSON.parse(JSON.stringify(notes)); }
+  };
+}());
