@@ -39,8 +39,12 @@ class Contact(Strict):
 
     id: Id
     name: Plain = Field(description="Who answers, e.g. «Національна дитяча гаряча лінія».")
-    phone: str | None = Field(default=None, description="Phone number as dialled, e.g. «116 111».")
-    url: str | None = Field(default=None, description="Web address of the service, https only.")
+    phone: str | None = Field(
+        default=None, pattern=r"^[0-9][0-9 ]{1,19}$", description="Phone number as dialled, e.g. «116 111»."
+    )
+    url: str | None = Field(
+        default=None, pattern=r"^https://[^\s<>\"']+$", description="Web address of the service, https only."
+    )
     what: Plain = Field(description="What the contact is for, in words a learner understands.")
 
 

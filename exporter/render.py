@@ -156,7 +156,8 @@ class Renderer:
         """
         runtime = (*adapters, "core")
         scripts = [f"assets/{name}.js" for name in runtime]
-        contacts = [c for c in self.course.program.contacts if c.id in module.help]
+        by_id = {c.id: c for c in self.course.program.contacts}
+        contacts = [by_id[contact_id] for contact_id in module.help]
         context = {
             "program": self.course.program,
             "module": module,

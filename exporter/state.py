@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from exporter.model import Module, ReflectionBlock
+from exporter.model import Module
 from exporter.render import answer_length
 from exporter.scoring import longest_path, questions
 
@@ -25,7 +25,6 @@ def encode(state: dict[str, Any]) -> str:
 def worst_case_state(module: Module) -> dict[str, Any]:
     """The largest state the runtime can save for this module."""
     last_screen = len(module.screens) - 1
-    reflections = [b for s in module.screens for b in s.blocks if isinstance(b, ReflectionBlock)]
     return {
         "v": 1,
         "n": MAX_ATTEMPT,
@@ -33,11 +32,9 @@ def worst_case_state(module: Module) -> dict[str, Any]:
         "m": last_screen,
         "a": {q.id: "z" * answer_length(q) for _, q in questions(module)},
         "p": "z" * longest_path(module),
-        # A quote is the costliest character: JSON writes it as two.
-        "r": {b.id: '"' * b.max_chars for b in reflections},
     }
 
 
 def worst_case_size(module: Module) -> int:
-    """Characters (UTF-16 code units, as LMSs count them) of the largest saved state."""
+    """Characters of the largest saved state; it is all ASCII, so as many as LMSs count in UTF-16."""
     return len(encode(worst_case_state(module)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -166,18 +167,19 @@ def test_worst_case_state_fits(course: Course) -> None:
 
 
 def test_state_that_could_overflow_is_refused(tmp_path: Path) -> None:
-    import shutil
-
+    """Seventy ten-option questions with long ids could save more than 4,096 characters: no build."""
     lessons = tmp_path / "lessons"
     shutil.copytree(FIXTURE_COURSE, lessons)
-    quest = lessons / "quest.yaml"
-    extra = "".join(f"      - kind: reflection\n        id: note{i}\n        prompt: Нотатка.\n        max_chars: 500\n"
-                    for i in range(4))
-    text = quest.read_text(encoding="utf-8")
-    quest.write_text(text.replace("        max_chars: 100\n", "        max_chars: 100\n" + extra), encoding="utf-8")
+    options = "".join(f"          - {{id: o{i}, text: Варіант, correct: true, feedback: Так.}}\n" for i in range(10))
+    questions = "".join(
+        f"      - kind: question\n        id: q_{i:02}_{'x' * 40}\n        type: multiple\n"
+        f"        prompt: Питання?\n        options:\n{options}" for i in range(70))
+    lesson = lessons / "lesson.yaml"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + questions, encoding="utf-8")
     (tmp_path / "dist").mkdir()
     result = CliRunner().invoke(main, ["build", "--lessons", str(lessons), "--out", str(tmp_path / "dist")])
-    assert result.exit_code == 2
+    assert result.exit_code == 2, result.output
+    assert "lesson.yaml:" in result.output
     assert "E-STATE-SIZE screens: the learner's saved state can reach 4" in result.output
     assert "over SCORM 1.2's 4096" in result.output
     assert list((tmp_path / "dist").iterdir()) == [], "nothing may be written when a check fails"

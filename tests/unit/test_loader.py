@@ -210,6 +210,13 @@ def test_unknown_help_contact(course_dir: Path) -> None:
         "E-REF", "help[1]", "no contact 'lifeline' in program.yaml contacts")
 
 
+def test_contact_links_must_be_https(course_dir: Path) -> None:
+    edit(course_dir, "program.yaml", "    phone: \"102\"\n", "    phone: \"102\"\n    url: javascript:alert(1)\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-VALUE", "contacts[1].url")
+    assert "should match pattern '^https://" in problem.message
+
+
 def test_missing_module_file(course_dir: Path) -> None:
     (course_dir / "quest.yaml").unlink()
     problem = only(course_dir)
