@@ -55,7 +55,8 @@ class Course:
     folder: Path
     program: Program
     modules: tuple[Module, ...]
-    sources: dict[str, Source]
+    program_source: Source
+    sources: dict[str, Source]  # by module id
 
     def module(self, module_id: str) -> Module:
         return next(m for m in self.modules if m.id == module_id)
@@ -303,7 +304,7 @@ def load_course(folder: Path) -> Course:
     problems += found
     if program is None or problems:
         raise ProblemReport(problems)
-    sources = {"program": program_source}
+    sources: dict[str, Source] = {}
     modules: list[Module] = []
     for index, module_id in enumerate(program.modules):
         path = folder / f"{module_id}.yaml"
@@ -320,7 +321,7 @@ def load_course(folder: Path) -> Course:
             if module.id != module_id:
                 problems.append(source.problem(("id",), "E-MODULE-ID",
                                                f"id '{module.id}' must equal the file name '{module_id}'"))
-    course = Course(folder, program, tuple(modules), sources)
+    course = Course(folder, program, tuple(modules), program_source, sources)
     problems += check_course(course)
     if problems:
         raise ProblemReport(problems)

@@ -11,18 +11,19 @@ from exporter.model import (
     ImageBlock,
     MatchingQuestion,
     Module,
+    OrderingQuestion,
     QuestBlock,
     Scene,
 )
-from exporter.scoring import best_points, questions, scene_index
+from exporter.scoring import AnyQuestion, best_points, questions, scene_index
 
 if TYPE_CHECKING:
     from exporter.loader import Course, Source
 
 
 def check_course(course: Course) -> list[Problem]:
-    problems = list(_duplicates(course.sources["program"], "modules", course.program.modules, ("modules",)))
-    problems += _duplicates(course.sources["program"], "contacts",
+    problems = list(_duplicates(course.program_source, "modules", course.program.modules, ("modules",)))
+    problems += _duplicates(course.program_source, "contacts",
                             [c.id for c in course.program.contacts], ("contacts",), "id")
     contacts = {c.id for c in course.program.contacts}
     for module in course.modules:
@@ -49,6 +50,7 @@ def _duplicates(
 def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterator[Problem]:
     yield from _duplicates(source, "objectives", [o.id for o in module.objectives], ("objectives",), "id")
     yield from _duplicates(source, "screens", [s.id for s in module.screens], ("screens",), "id")
+    yield from _duplicates(source, "help", module.help, ("help",))
     for index, contact in enumerate(module.help):
         if contact not in contacts:
             yield source.problem(("help", index), "E-REF", f"no contact '{contact}' in program.yaml contacts")
@@ -75,7 +77,7 @@ def _blocks(module: Module) -> Iterator[tuple[Loc, object]]:
             yield ("screens", s, "blocks", b), block
 
 
-def _question_rules(question: object, loc: Loc, source: Source) -> Iterator[Problem]:
+def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator[Problem]:
     if isinstance(question, ChoiceQuestion):
         yield from _duplicates(source, "options", [o.id for o in question.options], (*loc, "options"), "id")
         right = sum(o.correct for o in question.options)
@@ -93,7 +95,7 @@ def _question_rules(question: object, loc: Loc, source: Source) -> Iterator[Prob
             if pair.target not in targets:
                 yield source.problem((*loc, "pairs", index, "target"), "E-REF",
                                      f"no target '{pair.target}' in this question's targets")
-    elif hasattr(question, "items"):
+    elif isinstance(question, OrderingQuestion):
         yield from _duplicates(source, "items", [i.id for i in question.items], (*loc, "items"), "id")
 
 
