@@ -204,6 +204,10 @@ class Choice(Strict):
     next: Id = Field(description="Id of the scene this choice leads to.")
     points: int = Field(default=0, ge=0, le=10, description="Points earned for this choice.")
     objective: Id | None = Field(default=None, description="Id of the module objective this decision assesses.")
+    tells_adult: bool = Field(
+        default=False,
+        description="This choice tells a trusted adult or a helpline; the compiler checks it never costs points.",
+    )
     feedback: Markdown = Field(description="Shown after the choice: supportive, names the tactic, gives the next step.")
 
 

@@ -15,7 +15,7 @@ from exporter.model import (
     QuestBlock,
     Scene,
 )
-from exporter.scoring import AnyQuestion, best_points, questions, scene_index
+from exporter.scoring import AnyQuestion, best_after, best_points, questions, scene_index
 
 if TYPE_CHECKING:
     from exporter.loader import Course, Source
@@ -179,6 +179,24 @@ def _graph_rules(module: Module, source: Source, by_id: dict[str, tuple[int, Sce
                              f"scenes form a loop: {' → '.join(cycle)}; quests must move forward")
     elif best_points(module) == 0:
         yield source.problem(("scenes",), "E-MASTERY", "no path through the quest earns points, so none can pass")
+    else:
+        yield from _telling_never_costs(module, source)
+
+
+def _telling_never_costs(module: Module, source: Source) -> Iterator[Problem]:
+    """Program rule: at every decision, telling an adult earns as much as any other choice could."""
+    by_id = scene_index(module)
+    for s, scene in enumerate(module.scenes):
+        totals = {choice.id: best_after(module, choice) for choice in scene.choices if choice.next in by_id}
+        if not totals:
+            continue
+        best = max(totals, key=lambda choice_id: totals[choice_id])
+        for c, choice in enumerate(scene.choices):
+            if choice.tells_adult and totals.get(choice.id, totals[best]) < totals[best]:
+                yield source.problem(
+                    ("scenes", s, "choices", c, "points"), "E-QUEST-TELL",
+                    f"telling an adult must never cost points: '{choice.id}' can earn {totals[choice.id]} from here, "
+                    f"'{best}' {totals[best]}")
 
 
 def _reach(start: str, by_id: dict[str, tuple[int, Scene]]) -> set[str]:

@@ -36,12 +36,17 @@ def best_points(module: Module) -> int:
     return _most_along_a_path(module, lambda choice: choice.points)
 
 
+def best_after(module: Module, choice: Choice) -> int:
+    """Most points a path can earn from taking `choice` on: its own points and the best of what follows."""
+    return choice.points + _most_along_a_path(module, lambda c: c.points, start=choice.next)
+
+
 def longest_path(module: Module) -> int:
     """Most decisions on any path; bounds the size of the saved quest path."""
     return _most_along_a_path(module, lambda _choice: 1)
 
 
-def _most_along_a_path(module: Module, gain: Callable[[Choice], int]) -> int:
+def _most_along_a_path(module: Module, gain: Callable[[Choice], int], start: str | None = None) -> int:
     """Largest total of `gain` over the choices of one path; the graph is acyclic (rules refuse loops)."""
     by_id = scene_index(module)
 
@@ -50,7 +55,8 @@ def _most_along_a_path(module: Module, gain: Callable[[Choice], int]) -> int:
         scene = by_id[scene_id][1]
         return max((gain(c) + most_from(c.next) for c in scene.choices if c.next in by_id), default=0)
 
-    return most_from(module.start) if module.start in by_id else 0
+    first = start or module.start
+    return most_from(first) if first in by_id else 0
 
 
 def max_score(module: Module) -> int:

@@ -137,6 +137,15 @@ def test_loop_between_scenes(course_dir: Path) -> None:
     assert problems[0].message == "scenes form a loop: s1 → s2 → s1; quests must move forward"
 
 
+def test_telling_an_adult_never_costs_points(course_dir: Path) -> None:
+    text = edit(course_dir, "quest.yaml", "next: good, points: 3, tells_adult: true",
+                "next: good, points: 0, tells_adult: true")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-QUEST-TELL", "scenes[1].choices[0].points")
+    assert problem.message == "telling an adult must never cost points: 'tell' can earn 0 from here, 'ignore' 1"
+    assert problem.line == line_of(text, "tells_adult: true")
+
+
 def test_duplicate_question_id(course_dir: Path) -> None:
     edit(course_dir, "lesson.yaml", "id: q_tf", "id: q_single")
     problem = only(course_dir)
