@@ -89,12 +89,28 @@ class CalloutBlock(Strict):
 
 
 class ReflectionBlock(Strict):
-    """A private note field. Never graded and never sent anywhere but the learner's own saved state."""
+    """A private note field, kept only in the learner's browser: never graded, never sent to the LMS."""
 
     kind: Literal["reflection"]
     id: Id
     prompt: Markdown
     max_chars: int = Field(default=200, ge=10, le=500, description="Longest note the learner may type.")
+
+
+class ChecklistItem(Strict):
+    """Something the adult observed, e.g. «називає двох дорослих-помічників»."""
+
+    id: Id
+    text: Plain
+
+
+class ChecklistBlock(Strict):
+    """A checklist the adult fills in during a guided session; submitting it is part of completion."""
+
+    kind: Literal["checklist"]
+    id: Id
+    prompt: Markdown
+    items: list[ChecklistItem] = Field(min_length=1, max_length=10)
 
 
 class QuestBlock(Strict):
@@ -107,7 +123,12 @@ class Option(Strict):
     """An answer option of a single or multiple choice question."""
 
     id: Id
-    text: Plain
+    text: Plain = Field(description="The option's words; with `image`, also the picture's text alternative.")
+    image: str | None = Field(
+        default=None,
+        pattern=r"^images/[a-z0-9_-]+\.(svg|png)$",
+        description="A picture shown on the option, for learners who do not read yet.",
+    )
     correct: bool = Field(description="Whether choosing this option is right.")
     feedback: Markdown = Field(description="Shown after the learner checks the answer.")
 
@@ -183,7 +204,7 @@ Question = Annotated[
 
 
 Block = Annotated[
-    TextBlock | ImageBlock | CalloutBlock | ReflectionBlock | QuestBlock | Question,
+    TextBlock | ImageBlock | CalloutBlock | ReflectionBlock | ChecklistBlock | QuestBlock | Question,
     Field(discriminator="kind"),
 ]
 
@@ -258,6 +279,10 @@ class Module(Strict):
         default=None, ge=1, le=100, description="Percent needed to pass; required for lessons and quests."
     )
     help: list[Id] = Field(min_length=1, description="Ids of the program contacts shown in this module's help.")
+    read_aloud: bool = Field(
+        default=False,
+        description="Offer a «Прочитати вголос» button on every screen (browser speech, Ukrainian voice).",
+    )
     teacher: TeacherNotes
     screens: list[Screen] = Field(min_length=1)
     start: Id | None = Field(default=None, description="Quests: id of the first scene.")

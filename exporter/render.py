@@ -19,13 +19,13 @@ from exporter.loader import Course
 from exporter.markdown import to_html, to_inline_html
 from exporter.model import (
     ChoiceQuestion,
-    ImageBlock,
     MatchingQuestion,
     Module,
     OrderingQuestion,
     TrueFalseQuestion,
 )
 from exporter.scoring import AnyQuestion, best_points, max_score, questions
+from exporter.walk import images
 
 Site = dict[str, bytes]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -91,6 +91,12 @@ def runtime_data(module: Module) -> dict[str, Any]:
                 "count": answer_length(q),
             }
             for _, q in questions(module)
+        ],
+        "checklists": [
+            {"id": block.id, "screen": s, "count": len(block.items)}
+            for s, screen in enumerate(module.screens)
+            for block in screen.blocks
+            if block.kind == "checklist"
         ],
         "reflections": [
             {"id": block.id, "max": block.max_chars}
@@ -176,15 +182,9 @@ class Renderer:
         site["assets/style.css"] = _read_template_file("style.css")
         for name in runtime:
             site[f"assets/{name}.js"] = _read_template_file(f"runtime/{name}.js")
-        for src in sorted(_images(module)):
+        for src in sorted({src for _, src in images(module)}):
             site[src] = (self.course.folder / src).read_bytes()
         return site
 
     def _page(self, template: str, context: dict[str, Any]) -> bytes:
         return self.env.get_template(template).render(context).encode("utf-8")
-
-
-def _images(module: Module) -> set[str]:
-    blocks = [b for screen in module.screens for b in screen.blocks]
-    blocks += [b for scene in module.scenes for b in scene.blocks]
-    return {b.src for b in blocks if isinstance(b, ImageBlock)}

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from exporter.errors import Loc, Problem, format_loc
 from exporter.model import (
     ChoiceQuestion,
-    ImageBlock,
     MatchingQuestion,
     Module,
     OrderingQuestion,
@@ -16,6 +15,7 @@ from exporter.model import (
     Scene,
 )
 from exporter.scoring import AnyQuestion, best_after, best_points, questions, scene_index
+from exporter.walk import images, screen_blocks
 
 if TYPE_CHECKING:
     from exporter.loader import Course, Source
@@ -56,7 +56,7 @@ def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterato
             yield source.problem(("help", index), "E-REF", f"no contact '{contact}' in program.yaml contacts")
     objectives = {o.id for o in module.objectives}
     seen_blocks: dict[str, Loc] = {}
-    for loc, block in _blocks(module):
+    for loc, block in screen_blocks(module):
         block_id = getattr(block, "id", None)
         if block_id is not None:
             if block_id in seen_blocks:
@@ -69,12 +69,6 @@ def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterato
             yield source.problem((*loc, "objective"), "E-REF", f"no objective '{question.objective}' in this module")
         yield from _question_rules(question, loc, source)
     yield from _kind_rules(module, source)
-
-
-def _blocks(module: Module) -> Iterator[tuple[Loc, object]]:
-    for s, screen in enumerate(module.screens):
-        for b, block in enumerate(screen.blocks):
-            yield ("screens", s, "blocks", b), block
 
 
 def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator[Problem]:
@@ -100,7 +94,7 @@ def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator
 
 
 def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:
-    quest_blocks = [loc for loc, block in _blocks(module) if isinstance(block, QuestBlock)]
+    quest_blocks = [loc for loc, block in screen_blocks(module) if isinstance(block, QuestBlock)]
     graded = module.kind != "session"
     if graded and module.mastery is None:
         yield source.problem(("kind",), "E-MASTERY", f"a {module.kind} needs a `mastery` percentage")
@@ -125,13 +119,9 @@ def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:
 
 
 def _image_rules(module: Module, source: Source, course: Course) -> Iterator[Problem]:
-    images: list[tuple[Loc, ImageBlock]] = [(loc, b) for loc, b in _blocks(module) if isinstance(b, ImageBlock)]
-    for s, scene in enumerate(module.scenes):
-        images += [(("scenes", s, "blocks", b), block) for b, block in enumerate(scene.blocks)
-                   if isinstance(block, ImageBlock)]
-    for loc, image in images:
-        if not (course.folder / image.src).is_file():
-            yield source.problem((*loc, "src"), "E-IMAGE-MISSING", f"image file {image.src} not found in lessons/")
+    for loc, src in images(module):
+        if not (course.folder / src).is_file():
+            yield source.problem(loc, "E-IMAGE-MISSING", f"image file {src} not found in lessons/")
 
 
 def _quest_rules(module: Module, source: Source) -> Iterator[Problem]:

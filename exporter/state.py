@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from exporter.model import Module
+from exporter.model import ChecklistBlock, Module
 from exporter.render import answer_length
 from exporter.scoring import longest_path, questions
 
@@ -32,6 +32,7 @@ def worst_case_state(module: Module) -> dict[str, Any]:
         "m": last_screen,
         "a": {q.id: "z" * answer_length(q) for _, q in questions(module)},
         "p": "z" * longest_path(module),
+        "k": {b.id: "z" * len(b.items) for s in module.screens for b in s.blocks if isinstance(b, ChecklistBlock)},
     }
 
 

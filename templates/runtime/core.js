@@ -30,7 +30,7 @@
   });
 
   // ---- state -------------------------------------------------------------------------------------
-  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, p: '' }; }
+  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, p: '', k: {} }; }
   var S = fresh(1);
 
   function int(x, lo, hi) { return typeof x === 'number' && x % 1 === 0 && x >= lo && x <= hi ? x : lo; }
@@ -86,6 +86,11 @@
       if (o.a && valid(q, o.a[q.id])) st.a[q.id] = o.a[q.id];
     });
     if (QUEST && typeof o.p === 'string' && /^[a-z]*$/.test(o.p) && walk(o.p)) st.p = o.p;
+    D.checklists.forEach(function (c) {
+      var k = o.k && o.k[c.id];
+      if (typeof k === 'string' && new RegExp('^a?b?c?d?e?f?g?h?i?j?$').test(k) &&
+        k.split('').every(function (l) { return l.charCodeAt(0) - 97 < c.count; })) st.k[c.id] = k;
+    });
     return st;
   }
 
@@ -104,7 +109,8 @@
       if (!w.scene.ending) done = false;
     }
     var raw = max ? Math.min(100, Math.round(100 * earned / max)) : null;
-    var status = D.mastery == null ? (S.m >= last ? 'completed' : 'incomplete')
+    var seenAll = S.m >= last && D.checklists.every(function (c) { return S.k[c.id] != null; });
+    var status = D.mastery == null ? (seenAll ? 'completed' : 'incomplete')
       : !done ? 'incomplete' : raw >= D.mastery && critical ? 'passed' : 'failed';
     return { raw: raw, status: status, critical: critical };
   }
@@ -212,6 +218,56 @@
       (items.indexOf(item) + 1) + ' з ' + items.length + '.');
   }
 
+  // ---- checklists (filled in by the adult in a guided session) ------------------------------------
+  function paintChecklist(c) {
+    var el = doc.getElementById('k-' + c.id), kept = S.k[c.id], done = kept != null;
+    $$('input', el).forEach(function (i) {
+      i.checked = done && kept.indexOf(i.value) >= 0;
+      i.disabled = done;
+    });
+    $('.save-checklist', el).hidden = done;
+    text($('.verdict', el), done ? 'Відмітки збережено. Дякуємо!' : '');
+  }
+
+  function saveChecklist(el) {
+    var c = D.checklists.filter(function (k) { return k.id === el.getAttribute('data-k'); })[0];
+    S.k[c.id] = $$('input', el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
+    paintChecklist(c);
+    sync();
+    $('.verdict', el).focus();
+  }
+
+  // ---- reading aloud (modules for children who do not read yet) ----------------------------------
+  // The browser's own speech, only where it has a Ukrainian voice; without one the button stays hidden.
+  var speech = window.speechSynthesis;
+  function ukrainianVoice() {
+    return speech ? speech.getVoices().filter(function (x) { return /^uk\b/i.test(x.lang); })[0] : null;
+  }
+  function offerSpeech() {
+    var voice = ukrainianVoice();
+    $$('.speak').forEach(function (b) { b.hidden = !voice; });
+  }
+  function hush() {
+    speech.cancel();
+    $$('.speak').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
+  }
+  function speak(button) {
+    var voice = ukrainianVoice();
+    var talking = button.getAttribute('aria-pressed') === 'true';
+    hush();
+    if (talking || !voice) return;
+    var said = new window.SpeechSynthesisUtterance(button.closest('section').innerText.replace(/\s+/g, ' '));
+    said.voice = voice;
+    said.lang = voice.lang;
+    said.onend = function () { button.setAttribute('aria-pressed', 'false'); };
+    button.setAttribute('aria-pressed', 'true');
+    speech.speak(said);
+  }
+  if (speech && $('.speak')) {
+    offerSpeech();
+    speech.addEventListener('voiceschanged', offerSpeech);
+  }
+
   // ---- quest -------------------------------------------------------------------------------------
   function paintQuest() {
     var at = walk(S.p);
@@ -249,6 +305,9 @@
       return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
     }
     if (i === questScreen && !walk(S.p).scene.ending) return 'Щоб перейти далі, дограй історію до кінця.';
+    if (D.checklists.some(function (c) { return c.screen === i && S.k[c.id] == null; })) {
+      return 'Щоб перейти далі, дорослий відмічає, що вдалося, і натискає «Зберегти відмітки».';
+    }
     return '';
   }
 
@@ -261,6 +320,7 @@
     S.s = i;
     S.m = Math.max(S.m, i);
     screens.forEach(function (el, k) { el.hidden = k !== i; });
+    if (speech) hush();
     text($('#progress'), 'Екран ' + (i + 1) + ' з ' + screens.length);
     $('#progress-meter').value = i + 1;
     prev.hidden = i === 0;
@@ -290,6 +350,7 @@
   function retry() {
     S = fresh(Math.min(999, S.n + 1));
     D.questions.forEach(function (q) { paintQuestion(q, null); });
+    D.checklists.forEach(paintChecklist);
     if (QUEST) paintQuest();
     show(0, true);
     sync();
@@ -329,6 +390,8 @@
     var cls = b.classList;
     if (cls.contains('check')) check(byId[b.closest('.q').getAttribute('data-q')]);
     else if (cls.contains('move')) move(b);
+    else if (cls.contains('save-checklist')) saveChecklist(b.closest('.checklist'));
+    else if (cls.contains('speak')) speak(b);
     else if (cls.contains('choice')) choose(b);
     else if (cls.contains('go')) {
       var at = paintQuest();
@@ -381,6 +444,7 @@
   var started = host.start(); // the bookmark alone (state lost) is not enough to resume: start afresh
   S = (started.state && load(started.state)) || S;
   D.questions.forEach(function (q) { if (S.a[q.id] != null) paintQuestion(q, S.a[q.id]); });
+  D.checklists.forEach(paintChecklist);
   $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
   if (QUEST) paintQuest();
   show(S.s, false);

@@ -69,11 +69,17 @@ class Sco:
 
 
 def session_module(fixture: Course) -> Module:
-    """An ungraded module (kind `session`, no mastery) made from the fixture lesson, for the `completed` path."""
+    """An ungraded guided session made from the fixture lesson, for the `completed` path: read aloud, a
+    picture option, and the adult's checklist that completion waits for."""
     lesson = next(m for m in fixture.modules if m.kind == "lesson")
     data = lesson.model_dump(mode="python", exclude_none=True)
-    data.update(id="session_demo", kind="session", title="Тестове заняття з дорослим")
+    data.update(id="session_demo", kind="session", title="Тестове заняття з дорослим", read_aloud=True)
     data.pop("mastery", None)
+    data["screens"][1]["blocks"][0]["options"][0]["image"] = "images/shield.svg"
+    data["screens"].append({"id": "adult", "title": "Для дорослого", "blocks": [{
+        "kind": "checklist", "id": "adult_check", "prompt": "Що дитина зробила?",
+        "items": [{"id": "helpers", "text": "Назвала двох дорослих-помічників"},
+                  {"id": "rule", "text": "Сказала правило своїми словами"}]}]})
     return Module.model_validate(data)
 
 
@@ -84,7 +90,8 @@ def courses() -> dict[str, Course]:
         found["lessons"] = load_course(LESSONS)
     fixture = load_course(FIXTURE_COURSE)
     found["fixture"] = fixture
-    found["session"] = Course(fixture.folder, fixture.program, (session_module(fixture),), fixture.sources)
+    found["session"] = Course(fixture.folder, fixture.program, (session_module(fixture),), fixture.program_source,
+                              fixture.sources)
     return found
 
 
@@ -242,6 +249,10 @@ class Learner:
                 self.play_quest(right)
             elif getattr(block, "kind", "") == "question" and block.id not in self.state()["a"]:
                 self.answer(block, right)
+            elif getattr(block, "kind", "") == "checklist" and block.id not in self.state()["k"]:
+                checklist = self.frame.locator(f"#k-{block.id}")
+                checklist.locator("input").first.check()
+                checklist.locator("button.save-checklist").click()
 
     def next(self) -> None:
         before = self.screen()

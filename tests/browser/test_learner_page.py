@@ -159,3 +159,67 @@ def test_teacher_page(sco: Sco) -> None:
     for text in (sco.module.teacher.preparation, sco.module.teacher.running, sco.module.teacher.disclosure):
         words = re.sub(r"[*_`#>]+", " ", text).split()
         assert " ".join(words[1:5]) in page
+
+
+FAKE_SPEECH = """
+window.__spoken = [];
+const voices = window.__voices || [];
+Object.defineProperty(window, 'speechSynthesis', {value: {
+  getVoices: () => voices, cancel: () => {}, addEventListener: () => {},
+  speak: (u) => window.__spoken.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name}),
+}});
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("voices", [[], [{"lang": "en-US", "name": "English"}],
+                                    [{"lang": "en-US", "name": "English"}, {"lang": "uk-UA", "name": "Ukrainian"}]])
+def test_read_aloud_uses_a_ukrainian_voice_or_stays_hidden(
+    browser: Browser, server: Server, watch: Watch, voices: list[dict[str, str]]
+) -> None:
+    """Modules for young children offer read-aloud through the browser's speech, only with a Ukrainian voice."""
+    sco = next(s for s in SCOS if s.module.read_aloud)
+    page = new_page(browser, watch)
+    page.add_init_script(f"window.__voices = {json.dumps(voices)};" + FAKE_SPEECH)
+    page.goto(server.origin + sco.path)
+    page.wait_for_function("window.StopRuntime !== undefined")
+    button = page.locator("section.screen:not([hidden]) button.speak")
+    if not any(v["lang"].startswith("uk") for v in voices):
+        assert button.is_hidden(), "without a Ukrainian voice the page works as it is, without the button"
+        page.context.close()
+        return
+    button.click()
+    (spoken,) = page.evaluate("window.__spoken")
+    assert spoken["lang"] == "uk-UA" and spoken["voice"] == "Ukrainian"
+    assert sco.module.screens[0].title in spoken["text"]
+    assert "Пауза / Потрібна допомога" not in spoken["text"], "only the screen is read, not the header"
+    assert button.get_attribute("aria-pressed") == "true"
+    button.click()
+    assert button.get_attribute("aria-pressed") == "false" and len(page.evaluate("window.__spoken")) == 1
+    page.context.close()
+    watch.check()
+
+
+@pytest.mark.browser
+def test_session_completes_only_when_the_adult_saves_the_checklist(
+    browser: Browser, server: Server, watch: Watch
+) -> None:
+    sco = next(s for s in SCOS if s.module.kind == "session")
+    page = new_page(browser, watch)
+    page.goto(server.origin + sco.path)
+    page.wait_for_function("window.StopRuntime !== undefined")
+    learner = Learner(page.main_frame, sco.module)
+    last = len(sco.module.screens) - 1
+    while learner.screen() < last:
+        learner.complete_screen(learner.screen(), right=True)
+        learner.next()
+    assert page.locator("#result").is_hidden(), "every screen seen, but the checklist is not saved yet"
+    checklist = page.locator(".checklist")
+    checklist.locator("input").nth(1).check()
+    checklist.locator("button.save-checklist").click()
+    assert learner.state()["k"] == {"adult_check": "b"}
+    assert page.locator("#result-text").inner_text().startswith("Вітаємо")
+    assert checklist.locator("input").nth(0).is_disabled()
+    page.context.close()
+    watch.check()

@@ -38,7 +38,7 @@ from tests.browser.harness import (
 )
 
 pytestmark = pytest.mark.browser
-STATE_KEYS = ["v", "n", "s", "m", "a", "p"]
+STATE_KEYS = ["v", "n", "s", "m", "a", "p", "k"]
 LEARNER = {"cmi.core.student_id": "u1", "cmi.core.student_name": "Учень, Тест",
            "cmi.core.lesson_mode": "normal", "cmi.core.credit": "credit"}
 
@@ -253,7 +253,7 @@ def test_commits_when_hidden_and_ignores_broken_saved_data(page: Page, server: S
     sco = SCOS[0]
     learner = launch(page, server, sco, {"cmi.core.entry": "resume", "cmi.core.lesson_status": "incomplete",
                                          "cmi.suspend_data": '{"v":1,"n":"x","s":99,"a":{"zz":"q"},"p":7}'})
-    assert learner.screen() == 0 and learner.state() == {"v": 1, "n": 1, "s": 0, "m": 0, "a": {}, "p": ""}
+    assert learner.screen() == 0 and learner.state() == {"v": 1, "n": 1, "s": 0, "m": 0, "a": {}, "p": "", "k": {}}
     commits = count(page.evaluate("calls"), "LMSCommit")
     learner.frame.evaluate("""() => {
       Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});

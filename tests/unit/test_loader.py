@@ -66,7 +66,7 @@ def test_unknown_key_lists_the_expected_fields(course_dir: Path) -> None:
     problem = only(course_dir)
     assert problem.code == "E-FIELD-UNKNOWN"
     assert problem.path == "screens[1].blocks[1].options[2].colour"
-    assert problem.message == "unknown field 'colour'; expected one of: id, text, correct, feedback"
+    assert problem.message == "unknown field 'colour'; expected one of: id, text, image, correct, feedback"
     assert problem.line == line_of(text, "colour: red")
     assert problem.column == text.splitlines()[problem.line - 1].index("colour") + 1
 
@@ -173,6 +173,13 @@ def test_image_file_missing(course_dir: Path) -> None:
     problem = only(course_dir)
     assert (problem.code, problem.path) == ("E-IMAGE-MISSING", "screens[0].blocks[1].src")
     assert problem.message == "image file images/shield.svg not found in lessons/"
+
+
+def test_option_picture_must_exist(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "            text: Розповідаю дорослому\n",
+         "            text: Розповідаю дорослому\n            image: images/adult.svg\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-IMAGE-MISSING", "screens[1].blocks[0].options[0].image")
 
 
 def test_raw_html_in_markdown(course_dir: Path) -> None:
