@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from markdown_it import MarkdownIt
 
 _render = MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+
+def _open_link_outside(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """Links in lesson text leave the LMS frame in a new tab and do not hand it the page."""
+    tokens[idx].attrSet("target", "_blank")
+    tokens[idx].attrSet("rel", "noopener noreferrer")
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+_render.add_render_rule("link_open", _open_link_outside)
 _detect = MarkdownIt("commonmark", {"html": True})
 
 

@@ -434,12 +434,6 @@
     host.finish(score().status !== 'incomplete');
   });
 
-  // Links in lesson text open outside the LMS frame.
-  $$('main a[href^="http"]').forEach(function (a) {
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-  });
-
   // ---- start -------------------------------------------------------------------------------------
   var started = host.start(); // the bookmark alone (state lost) is not enough to resume: start afresh
   S = (started.state && load(started.state)) || S;
