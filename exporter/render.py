@@ -24,7 +24,7 @@ from exporter.model import (
     OrderingQuestion,
     TrueFalseQuestion,
 )
-from exporter.scoring import AnyQuestion, best_points, max_score, questions
+from exporter.scoring import AnyQuestion, max_score, questions
 from exporter.walk import images
 
 Site = dict[str, bytes]
@@ -106,7 +106,6 @@ def runtime_data(module: Module) -> dict[str, Any]:
         ],
         "quest": None if module.kind != "quest" else {
             "start": module.start,
-            "best": best_points(module),
             "scenes": {
                 scene.id: {
                     "ending": scene.ending,

@@ -14,7 +14,7 @@ from exporter.model import (
     QuestBlock,
     Scene,
 )
-from exporter.scoring import AnyQuestion, best_after, best_points, questions, scene_index
+from exporter.scoring import AnyQuestion, best_after, questions, scene_index
 from exporter.walk import images, screen_blocks
 
 if TYPE_CHECKING:
@@ -100,8 +100,8 @@ def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:
         yield source.problem(("kind",), "E-MASTERY", f"a {module.kind} needs a `mastery` percentage")
     if not graded and module.mastery is not None:
         yield source.problem(("mastery",), "E-MASTERY", "a session is not graded; remove `mastery`")
-    if module.kind == "lesson" and not any(True for _ in questions(module)):
-        yield source.problem(("screens",), "E-MASTERY", "a lesson needs at least one question to be graded")
+    if graded and not any(True for _ in questions(module)):
+        yield source.problem(("screens",), "E-MASTERY", f"a {module.kind} needs at least one question to be graded")
     if module.kind == "quest":
         if len(quest_blocks) != 1:
             yield source.problem(("screens",), "E-QUEST",
@@ -167,8 +167,6 @@ def _graph_rules(module: Module, source: Source, by_id: dict[str, tuple[int, Sce
     if cycle:
         yield source.problem(("scenes", by_id[cycle[0]][0], "id"), "E-QUEST-CYCLE",
                              f"scenes form a loop: {' → '.join(cycle)}; quests must move forward")
-    elif best_points(module) == 0:
-        yield source.problem(("scenes",), "E-MASTERY", "no path through the quest earns points, so none can pass")
     else:
         yield from _telling_never_costs(module, source)
 

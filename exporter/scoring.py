@@ -1,4 +1,4 @@
-"""What counts towards a module's grade: its questions, or the best path through its quest."""
+"""What counts towards a module's grade (its questions) and the points along a quest's paths."""
 
 from __future__ import annotations
 
@@ -31,11 +31,6 @@ def scene_index(module: Module) -> dict[str, tuple[int, Scene]]:
     return {scene.id: (index, scene) for index, scene in enumerate(module.scenes)}
 
 
-def best_points(module: Module) -> int:
-    """Most points any path from the start to an ending earns; the quest's 100 %."""
-    return _most_along_a_path(module, lambda choice: choice.points)
-
-
 def best_after(module: Module, choice: Choice) -> int:
     """Most points a path can earn from taking `choice` on: its own points and the best of what follows."""
     return choice.points + _most_along_a_path(module, lambda c: c.points, start=choice.next)
@@ -60,6 +55,6 @@ def _most_along_a_path(module: Module, gain: Callable[[Choice], int], start: str
 
 
 def max_score(module: Module) -> int:
-    """Points available: every question's weight, plus the best quest path in a quest."""
-    questions_total = sum(question.weight for _, question in questions(module))
-    return questions_total + (best_points(module) if module.kind == "quest" else 0)
+    """Points available: the questions' weights. A quest's story earns no grade: reaching any ending and
+    passing its check is the program's rule, so safe choices are never graded down by the path taken."""
+    return sum(question.weight for _, question in questions(module))

@@ -105,7 +105,6 @@
     });
     if (QUEST) {
       var w = walk(S.p);
-      earned += w.points;
       if (!w.scene.ending) done = false;
     }
     var raw = max ? Math.min(100, Math.round(100 * earned / max)) : null;

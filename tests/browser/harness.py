@@ -150,26 +150,14 @@ def scene_after(module: Module, taken: str) -> Scene:
     return scene
 
 
-def quest_best(module: Module) -> int:
-    """Most points along any path (computed here independently of the exporter)."""
-    scenes = {s.id: s for s in module.scenes}
-
-    def most(scene_id: str) -> int:
-        return max((c.points + most(c.next) for c in scenes[scene_id].choices), default=0)
-
-    return most(module.start) if module.start else 0
-
-
 def contract_max(module: Module) -> int:
-    """templates/runtime/README.md: maxScore = question weights + quest.best."""
-    return sum(q.weight for _, q in questions(module)) + (quest_best(module) if module.kind == "quest" else 0)
+    """templates/runtime/README.md: maxScore = the questions' weights; a quest's path earns no grade."""
+    return sum(q.weight for _, q in questions(module))
 
 
 def expected_result(module: Module, right: bool) -> tuple[str, int | None]:
     """(lesson_status, score.raw) after answering every question right or wrong and the best or worst path."""
     earned = sum(q.weight for _, q in questions(module) if answer_for(q, right) == correct_answer(q))
-    if module.kind == "quest":
-        earned += sum(points for *_, points in quest_path(module, right))
     top = contract_max(module)
     raw = min(100, math.floor(100 * earned / top + 0.5)) if top else None  # JS Math.round: halves go up
     if module.mastery is None:

@@ -190,7 +190,7 @@ def midway(sco: Sco) -> int:
               if has_quest(sco.module, i) or any(b.kind == "question" for b in s.blocks)]
     if sco.module.mastery is None:
         graded = [i for i in graded if i < last]
-    return graded[len(graded) // 2] if graded else max(0, last - 1)
+    return graded[(len(graded) - 1) // 2] if graded else max(0, last - 1)  # never the last: work stays open
 
 
 def snapshot(frame: Frame) -> dict[str, Any]:
