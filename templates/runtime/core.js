@@ -255,7 +255,7 @@
     var talking = button.getAttribute('aria-pressed') === 'true';
     hush();
     if (talking || !voice) return;
-    var said = new window.SpeechSynthesisUtterance(button.closest('section').innerText.replace(/\s+/g, ' '));
+    var said = new window.SpeechSynthesisUtterance(button.closest('section, dialog').innerText.replace(/\s+/g, ' '));
     said.voice = voice;
     said.lang = voice.lang;
     said.onend = function () { button.setAttribute('aria-pressed', 'false'); };

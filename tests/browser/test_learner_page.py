@@ -197,6 +197,10 @@ def test_read_aloud_uses_a_ukrainian_voice_or_stays_hidden(
     assert button.get_attribute("aria-pressed") == "true"
     button.click()
     assert button.get_attribute("aria-pressed") == "false" and len(page.evaluate("window.__spoken")) == 1
+    page.locator("#help-open").click()
+    page.locator("#help button.speak").click()
+    help_text = page.evaluate("window.__spoken")[-1]["text"]
+    assert all(contact.name in help_text for contact in sco.course.program.contacts if contact.id in sco.module.help)
     page.context.close()
     watch.check()
 
