@@ -14,7 +14,7 @@ from exporter.model import (
     QuestBlock,
     Scene,
 )
-from exporter.scoring import AnyQuestion, best_after, questions, scene_index
+from exporter.scoring import AnyQuestion, points_ahead, questions, scene_index
 from exporter.walk import images, screen_blocks
 
 if TYPE_CHECKING:
@@ -173,9 +173,9 @@ def _graph_rules(module: Module, source: Source, by_id: dict[str, tuple[int, Sce
 
 def _telling_never_costs(module: Module, source: Source) -> Iterator[Problem]:
     """Program rule: at every decision, telling an adult earns as much as any other choice could."""
-    by_id = scene_index(module)
+    ahead = points_ahead(module)
     for s, scene in enumerate(module.scenes):
-        totals = {choice.id: best_after(module, choice) for choice in scene.choices if choice.next in by_id}
+        totals = {choice.id: choice.points + ahead[choice.next] for choice in scene.choices if choice.next in ahead}
         if not totals:
             continue
         best = max(totals, key=lambda choice_id: totals[choice_id])
@@ -210,7 +210,8 @@ def _leads_to(ends: set[str], scenes: list[Scene]) -> set[str]:
 
 
 def _find_cycle(start: str, by_id: dict[str, tuple[int, Scene]]) -> list[str]:
-    """Depth-first search with colours; returns the scenes of the first loop found, closed on itself."""
+    """Depth-first search with colours from the start, then from every scene not yet seen, so that a loop
+    among unreachable scenes is found too; returns the first loop, closed on itself."""
     colour: dict[str, int] = {}
     path: list[str] = []
 
@@ -228,4 +229,7 @@ def _find_cycle(start: str, by_id: dict[str, tuple[int, Scene]]) -> list[str]:
         path.pop()
         return []
 
-    return visit(start)
+    for scene_id in [start, *by_id]:
+        if scene_id not in colour and (found := visit(scene_id)):
+            return found
+    return []

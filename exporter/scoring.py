@@ -14,6 +14,7 @@ from exporter.model import (
     Scene,
     TrueFalseQuestion,
 )
+from exporter.walk import screen_blocks
 
 AnyQuestion = ChoiceQuestion | TrueFalseQuestion | OrderingQuestion | MatchingQuestion
 QUESTION_TYPES = (ChoiceQuestion, TrueFalseQuestion, OrderingQuestion, MatchingQuestion)
@@ -21,28 +22,28 @@ QUESTION_TYPES = (ChoiceQuestion, TrueFalseQuestion, OrderingQuestion, MatchingQ
 
 def questions(module: Module) -> Iterator[tuple[tuple[str | int, ...], AnyQuestion]]:
     """Every question with its path in the module file, in the order the learner meets them."""
-    for s, screen in enumerate(module.screens):
-        for b, block in enumerate(screen.blocks):
-            if isinstance(block, QUESTION_TYPES):
-                yield ("screens", s, "blocks", b), block
+    for loc, block in screen_blocks(module):
+        if isinstance(block, QUESTION_TYPES):
+            yield loc, block
 
 
 def scene_index(module: Module) -> dict[str, tuple[int, Scene]]:
     return {scene.id: (index, scene) for index, scene in enumerate(module.scenes)}
 
 
-def best_after(module: Module, choice: Choice) -> int:
-    """Most points a path can earn from taking `choice` on: its own points and the best of what follows."""
-    return choice.points + _most_along_a_path(module, lambda c: c.points, start=choice.next)
+def points_ahead(module: Module) -> dict[str, int]:
+    """For each scene, the most points a path can still earn from it on."""
+    return _most_from_each_scene(module, lambda choice: choice.points)
 
 
 def longest_path(module: Module) -> int:
     """Most decisions on any path; bounds the size of the saved quest path."""
-    return _most_along_a_path(module, lambda _choice: 1)
+    return _most_from_each_scene(module, lambda _choice: 1).get(module.start or "", 0)
 
 
-def _most_along_a_path(module: Module, gain: Callable[[Choice], int], start: str | None = None) -> int:
-    """Largest total of `gain` over the choices of one path; the graph is acyclic (rules refuse loops)."""
+def _most_from_each_scene(module: Module, gain: Callable[[Choice], int]) -> dict[str, int]:
+    """Largest total of `gain` over the choices of one path from each scene; the graph is acyclic (rules
+    refuse loops before anything asks)."""
     by_id = scene_index(module)
 
     @cache
@@ -50,8 +51,7 @@ def _most_along_a_path(module: Module, gain: Callable[[Choice], int], start: str
         scene = by_id[scene_id][1]
         return max((gain(c) + most_from(c.next) for c in scene.choices if c.next in by_id), default=0)
 
-    first = start or module.start
-    return most_from(first) if first in by_id else 0
+    return {scene_id: most_from(scene_id) for scene_id in by_id}
 
 
 def max_score(module: Module) -> int:

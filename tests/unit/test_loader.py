@@ -146,6 +146,16 @@ def test_telling_an_adult_never_costs_points(course_dir: Path) -> None:
     assert problem.line == line_of(text, "tells_adult: true")
 
 
+def test_loop_among_unreachable_scenes(course_dir: Path) -> None:
+    text = (course_dir / "quest.yaml").read_text(encoding="utf-8") + "".join(
+        f"  - id: lost_{a}\n    title: {a}\n    blocks: [{{kind: text, md: {a}}}]\n"
+        f"    choices: [{{id: go, text: go, next: lost_{b}, feedback: ok}}]\n" for a, b in (("a", "b"), ("b", "a")))
+    (course_dir / "quest.yaml").write_text(text, encoding="utf-8")
+    problems = problems_of(course_dir)
+    assert [(p.code, p.path) for p in problems if p.code == "E-QUEST-CYCLE"] == [("E-QUEST-CYCLE", "scenes[4].id")]
+    assert sorted(p.code for p in problems) == ["E-QUEST-CYCLE", "E-QUEST-UNREACHABLE", "E-QUEST-UNREACHABLE"]
+
+
 def test_duplicate_question_id(course_dir: Path) -> None:
     edit(course_dir, "lesson.yaml", "id: q_tf", "id: q_single")
     problem = only(course_dir)
