@@ -9,25 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from exporter.errors import Problem, ProblemReport
 from exporter.loader import Course
 from exporter.model import Module
 from exporter.render import Renderer
-from exporter.targets import Target, registry
-
-
-@dataclass(frozen=True)
-class Package:
-    module: Module
-    target: str
-    data: bytes
-
-    @property
-    def filename(self) -> str:
-        return f"{self.module.id}.{self.target}.zip"
+from exporter.targets import BuildOptions, Package, Target, registry
 
 
 def select_modules(course: Course, wanted: Sequence[str]) -> list[Module]:
@@ -49,14 +37,15 @@ def select_targets(names: Sequence[str]) -> list[Target]:
     return [targets[n] for n in (names or list(targets))]
 
 
-def build_packages(course: Course, modules: Sequence[Module], targets: Sequence[Target]) -> list[Package]:
+def build_packages(course: Course, modules: Sequence[Module], targets: Sequence[Target],
+                   options: BuildOptions | None = None) -> list[Package]:
     """Phase one: every check of every target for every module, then render and zip in memory."""
-    problems = [p for target in targets for module in modules for p in target.check(course, module)]
+    options = options or BuildOptions()
+    problems = [p for target in targets for module in modules for p in target.check(course, module, options)]
     if problems:
         raise ProblemReport(problems)
     renderer = Renderer(course)
-    return [Package(module, target.name, target.package(course, module, renderer.render(module, target.adapters)))
-            for module in modules for target in targets]
+    return [package for target in targets for package in target.packages(course, modules, renderer, options)]
 
 
 def write_packages(packages: Sequence[Package], out: Path, progress: Callable[[Package], None]) -> None:

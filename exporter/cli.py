@@ -11,11 +11,11 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from exporter.build import Package, build_packages, select_modules, select_targets, write_packages
+from exporter.build import build_packages, select_modules, select_targets, write_packages
 from exporter.errors import ProblemReport
 from exporter.loader import load_course
 from exporter.model import Module, Program
-from exporter.targets import registry
+from exporter.targets import BuildOptions, Package, registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 2
@@ -73,7 +73,7 @@ def validate(lessons: Path) -> None:
     try:
         course = load_course(lessons)
         for target in registry().values():
-            problems = [p for m in course.modules for p in target.check(course, m)]
+            problems = [p for m in course.modules for p in target.check(course, m, BuildOptions())]
             if problems:
                 raise ProblemReport(problems)
     except ProblemReport as report:

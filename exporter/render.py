@@ -152,13 +152,21 @@ class Renderer:
     def __init__(self, course: Course) -> None:
         self.course = course
         self.env = _environment()
+        self.sites: dict[tuple[str, tuple[str, ...], bool], Site] = {}
 
     def render(self, module: Module, adapters: tuple[str, ...], *, teacher: bool = False) -> Site:
         """The module's site; `adapters` name the runtime adapters the page loads (e.g. scorm12).
 
         Teacher notes go to a separate `teacher.html` and only when asked: packages a learner can
-        unzip must not carry them.
+        unzip must not carry them. Sites are kept, so formats sharing an adapter render a module once;
+        callers copy a site before changing it.
         """
+        key = (module.id, adapters, teacher)
+        if key not in self.sites:
+            self.sites[key] = self._render(module, adapters, teacher)
+        return self.sites[key]
+
+    def _render(self, module: Module, adapters: tuple[str, ...], teacher: bool) -> Site:
         runtime = (*adapters, "core")
         scripts = [f"assets/{name}.js" for name in runtime]
         by_id = {c.id: c for c in self.course.program.contacts}

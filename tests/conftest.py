@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from exporter.build import Package, build_packages, select_targets
+from exporter.build import build_packages, select_targets
 from exporter.loader import Course, load_course
+from exporter.targets import Package
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"

@@ -96,22 +96,28 @@
 
   // ---- scoring -----------------------------------------------------------------------------------
   function score() {
-    var earned = 0, max = D.maxScore, done = true, critical = true;
+    var earned = 0, max = D.maxScore, done = true, critical = true, parts = S.m + 1;
     D.questions.forEach(function (q) {
       var a = S.a[q.id];
       if (a == null) done = false;
+      else parts++;
       if (a === q.correct) earned += q.weight;
       else if (q.critical) critical = false;
     });
     if (QUEST) {
       var w = walk(S.p);
       if (!w.scene.ending) done = false;
+      else parts++;
     }
     var raw = max ? Math.min(100, Math.round(100 * earned / max)) : null;
     var seenAll = S.m >= last && D.checklists.every(function (c) { return S.k[c.id] != null; });
+    D.checklists.forEach(function (c) { if (S.k[c.id] != null) parts++; });
     var status = D.mastery == null ? (seenAll ? 'completed' : 'incomplete')
       : !done ? 'incomplete' : raw >= D.mastery && critical ? 'passed' : 'failed';
-    return { raw: raw, status: status, critical: critical };
+    // Progress reaches 1 exactly when the module is done (SCORM 2004 completion by measure relies on it).
+    var total = D.screens.length + D.questions.length + D.checklists.length + (QUEST ? 1 : 0);
+    var progress = status !== 'incomplete' ? 1 : Math.min(0.99, Math.floor(100 * parts / total) / 100);
+    return { raw: raw, status: status, critical: critical, progress: progress };
   }
 
   // ---- host --------------------------------------------------------------------------------------
@@ -131,7 +137,8 @@
 
   function sync() {
     var sc = score();
-    host.report({ status: sc.status, raw: sc.status === 'incomplete' ? null : sc.raw, max: 100 });
+    host.report({ status: sc.status, raw: sc.status === 'incomplete' ? null : sc.raw, max: 100,
+      progress: sc.progress });
     save();
     paintResult(sc);
     paintNav();

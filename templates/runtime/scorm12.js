@@ -1,30 +1,11 @@
-/* #stop_sexтинг runtime adapter: SCORM 1.2 (window.API found up the parent/opener chain; README.md). */
+/* #stop_sexтинг runtime adapter: SCORM 1.2 (window.API found up the parent/opener chain; needs scorm.js). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
   var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
     matching: 'matching' };
 
-  // ADL's discovery: this window, then up to 7 parents (never the topmost window directly: cross-origin
-  // frames throw), then the same from the opener.
-  function scan(win) {
-    for (var hops = 0; win && hops <= 7; hops++) {
-      try {
-        if (win.API && typeof win.API.LMSInitialize === 'function') return win.API;
-        if (!win.parent || win.parent === win) return null;
-        win = win.parent;
-      } catch (e) {
-        return null; // a cross-origin frame on the way: no API reachable through it
-      }
-    }
-    return null;
-  }
-
-  function pad(n, width) {
-    n = String(n);
-    while (n.length < width) n = '0' + n;
-    return n;
-  }
+  var pad = window.StopScorm.pad;
 
   // CMITimespan HHHH:MM:SS.SS (Moodle accepts 2–4 hour digits and at most 2 decimals).
   function timespan(ms) {
@@ -106,10 +87,7 @@
 
   adapters.scorm12 = {
     find: function () {
-      var api = scan(window);
-      try {
-        if (!api && window.opener) api = scan(window.opener);
-      } catch (e) { /* opener gone or cross-origin */ }
+      var api = window.StopScorm.discover('API', 'LMSInitialize', 7);
       return api ? new Host(api) : null;
     }
   };

@@ -47,7 +47,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
             continue
         if sco.key == "session":  # made in memory from the fixture lesson: built through the library
             for package in build_packages(sco.course, sco.course.modules, select_targets(["scorm12"])):
-                built[(sco.key, package.module.id)] = package.data
+                built[(sco.key, package.modules[0].id)] = package.data
             continue
         out = zips / sco.key
         subprocess.run([sys.executable, "-m", "exporter.cli", "build", "--format", "scorm12", "--out", str(out),

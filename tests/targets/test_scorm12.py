@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from exporter.build import Package, build_packages, select_targets
+from exporter.build import build_packages, select_targets
 from exporter.cli import main
 from exporter.loader import Course, load_course
 from exporter.state import worst_case_size
+from exporter.targets import Package
 from tests.conftest import FIXTURE_COURSE, SCHEMAS
 
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -88,7 +89,7 @@ def test_manifest_semantics(course: Course, scorm12_packages: list[Package]) -> 
         resources = {r.get("identifier"): r for r in manifest.iterfind("cp:resources/cp:resource", NS)}
         items = manifest.xpath("//cp:item", namespaces=NS)
         assert items and all(item.get("identifierref") in resources for item in items)
-        module = course.module(package.module.id)
+        module = course.module(package.modules[0].id)
         for item in items:
             mastery = item.findtext("adlcp:masteryscore", namespaces=NS)
             if module.mastery is None:
@@ -117,7 +118,7 @@ def test_zip_entries_are_fixed(scorm12_packages: list[Package]) -> None:
 
 def test_learner_package_has_no_teacher_notes(course: Course, scorm12_packages: list[Package]) -> None:
     for package in scorm12_packages:
-        notes = course.module(package.module.id).teacher
+        notes = course.module(package.modules[0].id).teacher
         text = b"".join(unzip(package).values()).decode("utf-8", "replace")
         for note in (notes.preparation, notes.running, notes.disclosure):
             first_line = note.strip().splitlines()[0][:60]
@@ -153,7 +154,8 @@ def test_builds_are_byte_identical(course: Course, scorm12_packages: list[Packag
 def test_cli_builds_identical_files_twice(tmp_path: Path) -> None:
     outputs = []
     for run in ("one", "two"):
-        result = CliRunner().invoke(main, ["build", "--lessons", str(FIXTURE_COURSE), "--out", str(tmp_path / run)])
+        result = CliRunner().invoke(main, ["build", "--format", "scorm12", "--lessons", str(FIXTURE_COURSE),
+                                           "--out", str(tmp_path / run)])
         assert result.exit_code == 0, result.output
         assert "Built 2 packages" in result.output and "lesson.scorm12.zip" in result.output
         outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / run).iterdir())})

@@ -1,0 +1,100 @@
+/* #stop_sexтинг runtime adapter: SCORM 2004 4th Edition (window.API_1484_11; needs scorm.js; README.md). */
+(function () {
+  'use strict';
+  var adapters = window.StopAdapters = window.StopAdapters || {};
+  var pad = window.StopScorm.pad;
+  var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
+    matching: 'matching' };
+  var STATUS = { // runtime status → [cmi.completion_status, cmi.success_status]
+    incomplete: ['incomplete', 'unknown'], completed: ['completed', 'unknown'],
+    passed: ['completed', 'passed'], failed: ['completed', 'failed'] };
+
+  // timeinterval: PT#H#M#.##S, no weeks, at most 2 decimals (ADL and Moodle refuse more).
+  function duration(ms) {
+    var cs = Math.max(0, Math.round(ms / 10));
+    var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = cs % 6000;
+    return 'PT' + (h ? h + 'H' : '') + (h || m ? m + 'M' : '') + Math.floor(s / 100) + '.' + pad(s % 100, 2) + 'S';
+  }
+
+  // time (second, 10, 0): fractions of 1–2 digits, and a zone only after a fraction.
+  function timestamp(d) {
+    return d.toISOString().slice(0, 22) + 'Z';
+  }
+
+  // Saved-answer letters → 2004 responses: a[,]c · true · c[,]a[,]b · a[.]b[,]b[.]a
+  function response(type, letters) {
+    if (type === 'true-false') return letters === 't' ? 'true' : 'false';
+    return letters.split('').map(function (l, i) {
+      return type === 'matching' ? String.fromCharCode(97 + i) + '[.]' + l : l;
+    }).join('[,]');
+  }
+
+  function Host(api) {
+    this.api = api;
+    this.n = 0;
+    this.began = Date.now();
+    this.ended = false;
+  }
+
+  Host.prototype = {
+    name: 'scorm2004',
+    get: function (element) {
+      var value = this.api.GetValue(element);
+      return value == null ? '' : String(value);
+    },
+    set: function (element, value) {
+      if (!this.ended) this.api.SetValue(element, String(value));
+    },
+    start: function () {
+      this.api.Initialize('');
+      this.began = Date.now();
+      this.n = parseInt(this.get('cmi.interactions._count'), 10) || 0;
+      return { state: this.get('cmi.suspend_data'), location: this.get('cmi.location'),
+        resumed: this.get('cmi.entry') === 'resume' };
+    },
+    save: function (state, location) {
+      if (this.ended) return;
+      this.set('cmi.suspend_data', state);
+      this.set('cmi.location', location);
+      this.api.Commit('');
+    },
+    record: function (i) {
+      var p = 'cmi.interactions.' + this.n + '.';
+      this.set(p + 'id', i.id); // id first, then type, then what depends on the type
+      this.set(p + 'type', TYPES[i.type]);
+      if (i.objective) this.set(p + 'objectives.0.id', i.objective);
+      this.set(p + 'timestamp', timestamp(new Date()));
+      this.set(p + 'correct_responses.0.pattern', response(i.type, i.correct));
+      this.set(p + 'weighting', i.weight);
+      this.set(p + 'learner_response', response(i.type, i.response));
+      this.set(p + 'result', i.result === 'correct' ? 'correct' : 'incorrect');
+      this.set(p + 'latency', duration(i.latency));
+      this.n++;
+    },
+    report: function (r) {
+      this.set('cmi.completion_status', STATUS[r.status][0]);
+      this.set('cmi.success_status', STATUS[r.status][1]);
+      this.set('cmi.progress_measure', r.progress);
+      if (r.raw != null) { // Moodle grades from raw: always raw, min and max with scaled
+        this.set('cmi.score.min', 0);
+        this.set('cmi.score.max', 100);
+        this.set('cmi.score.raw', r.raw);
+        this.set('cmi.score.scaled', r.raw / 100);
+      }
+    },
+    finish: function (done) {
+      if (this.ended) return;
+      this.set('cmi.session_time', duration(Date.now() - this.began));
+      this.set('cmi.exit', done ? 'normal' : 'suspend');
+      this.ended = true;
+      this.api.Terminate('');
+    }
+  };
+
+  adapters.scorm2004 = {
+    find: function () {
+      var api = window.StopScorm.discover('API_1484_11', 'Initialize', 500);
+      return api ? new Host(api) : null;
+    }
+  };
+}());
