@@ -1,12 +1,15 @@
 # The two commands of the README: `make dist` builds every package, `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
+# The LTI tool the Common Cartridges link to: `make serve`'s address unless you give your own,
+# e.g. `make dist TOOL_URL=https://lti.school.example`.
+TOOL_URL ?= http://127.0.0.1:8000
 BIN := $(VENV)/bin
 
 .PHONY: dist test lint serve preview clean bench
 
 dist: $(VENV)/.runtime
-	$(BIN)/stopsexting build --out dist
+	$(BIN)/stopsexting build --out dist --tool-url $(TOOL_URL)
 
 test: $(VENV)/.test node_modules/.installed chromium
 	$(BIN)/ruff check exporter tests bench

@@ -19,6 +19,7 @@ from exporter.targets import BuildOptions, Package, registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 2
+CARTRIDGE = "cc"
 
 
 def lessons_option(command: F) -> F:
@@ -47,13 +48,20 @@ def main() -> None:
               help="Package format; repeat for several. Default: every format.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Folder the packages are written to.")
+@click.option("--tool-url", envvar="STOPSEXTING_TOOL_URL",
+              help="Base URL of your deployed LTI tool (https); the Common Cartridges (cc) link to it. "
+              "Also read from STOPSEXTING_TOOL_URL.")
 @lessons_option
-def build(modules: tuple[str, ...], formats: tuple[str, ...], out: Path, lessons: Path) -> None:
-    """Build MODULES (default: all) into one zip per module and format."""
+def build(modules: tuple[str, ...], formats: tuple[str, ...], out: Path, tool_url: str | None, lessons: Path) -> None:
+    """Build MODULES (default: all) into a zip per module and format, plus whole-program packages."""
     started = time.perf_counter()
+    if not formats and not tool_url:
+        formats = tuple(name for name in registry() if name != CARTRIDGE)
+        click.echo(f"Skipping {CARTRIDGE}: it links to your LTI tool, so it needs --tool-url.", err=True)
     try:
         course = load_course(lessons)
-        packages = build_packages(course, select_modules(course, modules), select_targets(formats))
+        packages = build_packages(course, select_modules(course, modules), select_targets(formats),
+                                  BuildOptions(tool_url))
     except ProblemReport as report:
         _fail(report)
 

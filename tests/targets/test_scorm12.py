@@ -18,34 +18,17 @@ from exporter.cli import main
 from exporter.loader import Course, load_course
 from exporter.state import worst_case_size
 from exporter.targets import Package
-from tests.conftest import FIXTURE_COURSE, SCHEMAS
+from tests.conftest import FIXTURE_COURSE
+from tests.targets import schemas
 
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 NS = {"cp": CP, "adlcp": ADLCP}
-SCORM12 = SCHEMAS / "scorm12"
-
-
-class LocalSchemas(etree.Resolver):
-    """No network: the W3C xml namespace schema resolves to the local copy (see schemas/NOTICE.md)."""
-
-    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
-        if url and (url.endswith("ims_xml.xsd") or url.endswith("/xml.xsd")):
-            return self.resolve_filename(str(SCHEMAS / "scorm2004" / "xml.xsd"), context)
-        return None
 
 
 @pytest.fixture(scope="session")
 def scorm12_schema() -> etree.XMLSchema:
-    if not SCORM12.is_dir():
-        pytest.skip(f"official SCORM 1.2 schemas not found at {SCORM12} (shared/ is not beside the checkout)")
-    wrapper = f"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
-      <xs:import namespace="{CP}" schemaLocation="{(SCORM12 / 'imscp_rootv1p1p2.xsd').as_uri()}"/>
-      <xs:import namespace="{ADLCP}" schemaLocation="{(SCORM12 / 'adlcp_rootv1p2.xsd').as_uri()}"/>
-    </xs:schema>"""
-    parser = etree.XMLParser(no_network=True)
-    parser.resolvers.add(LocalSchemas())
-    return etree.XMLSchema(etree.fromstring(wrapper.encode(), parser))
+    return schemas.scorm12()
 
 
 def unzip(package: Package) -> dict[str, bytes]:
