@@ -179,13 +179,9 @@ class Renderer:
             "data_json": json.dumps(runtime_data(module), ensure_ascii=False, sort_keys=True,
                                     separators=(",", ":")).replace("</", "<\\/"),
         }
-        try:
-            site: Site = {"index.html": self._page("module.html.j2", context)}
-            if teacher:
-                site["teacher.html"] = self._page("teacher.html.j2", context)
-        except jinja2.TemplateError as error:
-            raise ProblemReport([Problem(display_path(TEMPLATES), getattr(error, "lineno", 0) or 0, 0,
-                                         "E-TEMPLATES", "", f"template error: {error}")]) from error
+        site: Site = {"index.html": self.page("module.html.j2", context)}
+        if teacher:
+            site["teacher.html"] = self.page("teacher.html.j2", context)
         site["assets/style.css"] = _read_template_file("style.css")
         for name in runtime:
             site[f"assets/{name}.js"] = _read_template_file(f"runtime/{name}.js")
@@ -193,5 +189,10 @@ class Renderer:
             site[src] = (self.course.folder / src).read_bytes()
         return site
 
-    def _page(self, template: str, context: dict[str, Any]) -> bytes:
-        return self.env.get_template(template).render(context).encode("utf-8")
+    def page(self, template: str, context: dict[str, Any]) -> bytes:
+        """One page from `templates/`; a template mistake becomes a report naming the template, not a traceback."""
+        try:
+            return self.env.get_template(template).render(context).encode("utf-8")
+        except jinja2.TemplateError as error:
+            raise ProblemReport([Problem(display_path(TEMPLATES / template), getattr(error, "lineno", 0) or 0, 0,
+                                         "E-TEMPLATES", "", f"template error: {error}")]) from error
