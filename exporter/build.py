@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from exporter.check import check_package
 from exporter.errors import Problem, ProblemReport
 from exporter.loader import Course
 from exporter.model import Module
@@ -45,7 +47,17 @@ def build_packages(course: Course, modules: Sequence[Module], targets: Sequence[
     if problems:
         raise ProblemReport(problems)
     renderer = Renderer(course)
-    return [package for target in targets for package in target.packages(course, modules, renderer, options)]
+    return [checked(package) for target in targets for package in target.packages(course, modules, renderer, options)]
+
+
+def checked(package: Package) -> Package:
+    """The package as `stopsexting check` sees it, like anyone else's: an error there is a compiler bug, and
+    stops the build before anything is written; warnings travel with the package for the CLI to show."""
+    findings = check_package(package.filename, package.data)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise ProblemReport([Problem(f"{f.package}:{f.file}", f.line, 0, f.rule, f.path, f.message) for f in errors])
+    return replace(package, warnings=tuple(findings))
 
 
 def write_packages(packages: Sequence[Package], out: Path, progress: Callable[[Package], None]) -> None:

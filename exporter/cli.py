@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from exporter.build import build_packages, select_modules, select_targets, write_packages
+from exporter.check import check_package
 from exporter.errors import ProblemReport
 from exporter.loader import load_course
 from exporter.model import Module, Program
@@ -67,6 +68,8 @@ def build(modules: tuple[str, ...], formats: tuple[str, ...], out: Path, tool_ur
 
     def progress(package: Package) -> None:
         click.echo(f"  {package.filename:<40} {len(package.data) / 1024:8.1f} KB")
+        for warning in package.warnings:
+            click.echo(f"    {warning}")
 
     write_packages(packages, out, progress)
     total = sum(len(p.data) for p in packages) / 1024
@@ -117,6 +120,23 @@ def schema(which: str) -> None:
     """Print the JSON Schema of a module file (or of program.yaml), for editor autocompletion."""
     model = Module if which == "module" else Program
     click.echo(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("packages", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+def check(packages: tuple[Path, ...]) -> None:
+    """Check SCORM 1.2/2004, cmi5 and Common Cartridge PACKAGES (zips), ours or anyone's.
+
+    One line per finding; exit code 1 when any is an error, 0 when there are only warnings."""
+    findings = [finding for path in packages for finding in check_package(str(path), path.read_bytes())]
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(finding.severity == "error" for finding in findings)
+    warnings = len(findings) - errors
+    click.echo(f"{len(packages)} package{'s' if len(packages) != 1 else ''} checked: "
+               f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.")
+    sys.exit(1 if errors else 0)
 
 
 if __name__ == "__main__":

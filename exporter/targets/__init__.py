@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from exporter.check import Finding
 from exporter.errors import Problem
 from exporter.loader import Course
 from exporter.model import Module
@@ -14,12 +15,14 @@ from exporter.render import Renderer
 
 @dataclass(frozen=True)
 class Package:
-    """One file a build writes: a zip (or cartridge) and the modules inside it, in program order."""
+    """One file a build writes: a zip (or cartridge), the modules inside it in program order, and the
+    warnings `stopsexting check` gave it."""
 
     filename: str
     target: str
     modules: tuple[Module, ...]
     data: bytes
+    warnings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,11 @@ class Target(Protocol):
 
 
 def registry() -> dict[str, Target]:
+    from exporter.targets.cc import Cc
+    from exporter.targets.cmi5 import Cmi5
     from exporter.targets.scorm12 import Scorm12
     from exporter.targets.scorm2004 import Scorm2004
 
     targets: list[Target] = [Scorm12(whole=False), Scorm2004(whole=False), Scorm12(whole=True),
-                             Scorm2004(whole=True)]
+                             Scorm2004(whole=True), Cmi5(), Cc()]
     return {target.name: target for target in targets}

@@ -129,8 +129,10 @@
   host = host || adapters.standalone.find(D);
   var savedJson = '';
   var finished = false;
+  var ready = false; // the host has started and the page shows the learner's state
 
   function save() {
+    if (!ready) return;
     savedJson = JSON.stringify(S);
     host.save(savedJson, D.screens[S.s]);
   }
@@ -393,6 +395,7 @@
       if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) closeHelp();
     }
     if (!b || b.disabled) return;
+    if (!ready && b.id !== 'help-open' && b.id !== 'help-close') return; // help works at once, the rest waits
     var cls = b.classList;
     if (cls.contains('check')) check(byId[b.closest('.q').getAttribute('data-q')]);
     else if (cls.contains('move')) move(b);
@@ -434,25 +437,41 @@
   });
 
   window.addEventListener('pagehide', function () {
-    if (finished) return;
+    if (finished || !ready) return;
     if (JSON.stringify(S) !== savedJson) save();
     finished = true;
     host.finish(score().status !== 'incomplete');
   });
 
   // ---- start -------------------------------------------------------------------------------------
-  var started = host.start(); // the bookmark alone (state lost) is not enough to resume: start afresh
-  S = (started.state && load(started.state)) || S;
-  D.questions.forEach(function (q) { if (S.a[q.id] != null) paintQuestion(q, S.a[q.id]); });
-  D.checklists.forEach(paintChecklist);
-  $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
-  if (QUEST) paintQuest();
-  show(S.s, false);
-  sync();
+  // `started` is what host.start() gives: the bookmark alone (state lost) is not enough to resume, start afresh.
+  function begin(started) {
+    S = (started.state && load(started.state)) || S;
+    if (started.mastery != null && D.mastery != null) D.mastery = started.mastery;
+    ready = true;
+    D.questions.forEach(function (q) { if (S.a[q.id] != null) paintQuestion(q, S.a[q.id]); });
+    D.checklists.forEach(paintChecklist);
+    $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
+    if (QUEST) paintQuest();
+    show(S.s, false);
+    sync();
 
-  window.StopRuntime = {
-    data: D, host: host.name,
-    state: function () { return JSON.parse(JSON.stringify(S)); },
-    notes: function () { return JSON.parse(JSON.stringify(notes)); }
-  };
+    window.StopRuntime = {
+      data: D, host: host.name,
+      state: function () { return JSON.parse(JSON.stringify(S)); },
+      notes: function () { return JSON.parse(JSON.stringify(notes)); }
+    };
+  }
+
+  // A host that talks to a server (cmi5) starts asynchronously. When it cannot start, the module still runs
+  // as it would offline: a child must never be stopped by a platform's failure.
+  var starting = host.start();
+  if (starting && typeof starting.then === 'function') {
+    starting.then(begin, function (error) {
+      window.console.warn('#stop_sexтинг: ' + host.name + ' did not start, progress stays in this browser: ' +
+        (error && error.message));
+      host = adapters.standalone.find(D);
+      begin(host.start());
+    });
+  } else begin(starting);
 }());

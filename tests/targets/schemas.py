@@ -1,4 +1,7 @@
-"""The official schemas, compiled offline for the package tests (recipes in ../shared/schemas/NOTICE.md)."""
+"""The official schemas, compiled offline for the package tests (recipes in exporter/schemas/NOTICE.md).
+
+The files are the copies `stopsexting check` ships, which tests/check proves byte-identical to
+../shared/schemas; the compiling here is the tests' own, independent of the checker's."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tests.conftest import SCHEMAS
+from exporter.check.schemas import SCHEMAS
 
 
 class LocalSchemas(etree.Resolver):

@@ -1,0 +1,249 @@
+/* #stop_sexтинг runtime adapter: cmi5, xAPI statements and state to the LRS named in the launch URL (README.md). */
+(function () {
+  'use strict';
+  var adapters = window.StopAdapters = window.StopAdapters || {};
+  var LAUNCH = ['endpoint', 'fetch', 'actor', 'registration', 'activityId'];
+  var VERBS = 'http://adlnet.gov/expapi/verbs/';
+  var CMI5 = 'https://w3id.org/xapi/cmi5/context/';
+  var CATEGORY = CMI5 + 'categories/cmi5';
+  var MOVEON = CMI5 + 'categories/moveon';
+  var MASTERY = CMI5 + 'extensions/masteryscore';
+  var INTERACTION = 'http://adlnet.gov/expapi/activities/cmi.interaction';
+  var STATE_ID = 'https://w3id.org/stopsexting/xapi/state';
+  var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
+    matching: 'matching' };
+
+  // Statement ids are UUIDs the AU makes (cmi5 §9.1); getRandomValues works outside secure contexts too.
+  function uuid() {
+    var b = window.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  // ISO 8601 duration with at most two decimals of seconds: PT1H2M5.25S.
+  function duration(ms) {
+    var cs = Math.max(0, Math.round(ms / 10));
+    var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60;
+    return 'PT' + (h ? h + 'H' : '') + (m ? m + 'M' : '') + (cs % 6000) / 100 + 'S';
+  }
+
+  // Saved-answer letters → xAPI response patterns: a[,]c · true · c[,]a[,]b · a[.]b[,]b[.]a
+  function pattern(type, letters) {
+    if (type === 'true-false') return letters === 't' ? 'true' : 'false';
+    return letters.split('').map(function (l, i) {
+      return type === 'matching' ? String.fromCharCode(97 + i) + '[.]' + l : l;
+    }).join('[,]');
+  }
+
+  function HttpError(status, what) {
+    this.status = status;
+    this.message = what + ': HTTP ' + status;
+  }
+
+  function Host(launch, data) {
+    this.launch = launch;
+    this.actor = JSON.parse(launch.actor);
+    this.endpoint = launch.endpoint.replace(/\/?$/, '/');
+    this.data = data;
+    this.token = '';
+    this.launchData = null;
+    this.began = Date.now();
+    this.tracked = false; // Normal launch mode: only then may the AU record results or change its state
+    this.judged = false; // passed or failed sent in this session (at most one of them per session)
+    this.doc = { state: '', reported: { verdict: '', completed: false } };
+    this.outbox = [];
+    this.dirty = false;
+    this.queue = Promise.resolve();
+    this.scheduled = false;
+    this.ended = false;
+  }
+
+  Host.prototype = {
+    name: 'cmi5',
+
+    send: function (method, path, query, body, keepalive) {
+      var headers = { Authorization: 'Basic ' + this.token, 'X-Experience-API-Version': '1.0.3' };
+      if (body != null) headers['Content-Type'] = 'application/json';
+      var what = method + ' ' + path;
+      return window.fetch(this.endpoint + path + (query ? '?' + query : ''), {
+        method: method, headers: headers, body: body, keepalive: keepalive, credentials: 'omit', cache: 'no-store'
+      }).then(function (response) {
+        if (method === 'GET' && response.status === 404) return null; // no such document yet
+        if (!response.ok) throw new HttpError(response.status, what);
+        return method === 'GET' ? response.text() : null;
+      });
+    },
+
+    // Query of a State document: this AU (the LMS's activityId), this learner, this registration.
+    stateQuery: function (stateId) {
+      var l = this.launch;
+      return 'activityId=' + encodeURIComponent(l.activityId) + '&agent=' + encodeURIComponent(l.actor) +
+        '&registration=' + encodeURIComponent(l.registration) + '&stateId=' + encodeURIComponent(stateId);
+    },
+
+    // The handshake, then everything the AU reads before the learner sees the page; `initialized` last, so
+    // that a failure anywhere leaves no half-started session and the page can fall back to standalone.
+    start: function () {
+      var self = this;
+      return window.fetch(this.launch.fetch, { method: 'POST', credentials: 'omit', cache: 'no-store' })
+        .then(function (response) { return response.json(); })
+        .then(function (reply) {
+          if (typeof reply['auth-token'] !== 'string') {
+            throw new Error('fetch refused: ' + reply['error-code'] + ' ' + reply['error-text']);
+          }
+          self.token = reply['auth-token'];
+          return Promise.all([
+            self.send('GET', 'activities/state', self.stateQuery('LMS.LaunchData')),
+            self.send('GET', 'agents/profile', 'agent=' + encodeURIComponent(self.launch.actor) +
+              '&profileId=cmi5LearnerPreferences'),
+            self.send('GET', 'activities/state', self.stateQuery(STATE_ID))
+          ]);
+        })
+        .then(function (found) {
+          var launchData = found[0] && JSON.parse(found[0]);
+          if (!launchData || !launchData.contextTemplate) throw new Error('no LMS.LaunchData');
+          self.launchData = launchData;
+          self.tracked = launchData.launchMode === 'Normal';
+          var saved = found[2] && JSON.parse(found[2]);
+          if (saved && typeof saved.state === 'string' && saved.reported) self.doc = saved;
+          self.began = Date.now();
+          return self.send('POST', 'statements', '', JSON.stringify([self.statement('initialized', {}, true)]));
+        })
+        .then(function () {
+          var score = self.launchData.masteryScore;
+          return { state: self.doc.state, location: '', resumed: !!self.doc.state,
+            mastery: typeof score === 'number' ? Math.round(score * 10000) / 100 : null };
+        });
+    },
+
+    // A statement about this AU: the LMS's context template (never altered) plus registration and categories.
+    statement: function (verb, result, cmi5, extensions) {
+      var context = JSON.parse(JSON.stringify(this.launchData.contextTemplate));
+      var activities = context.contextActivities = context.contextActivities || {};
+      context.registration = this.launch.registration;
+      if (cmi5) {
+        var categories = [{ id: CATEGORY }];
+        if ('success' in result || 'completion' in result) categories.push({ id: MOVEON });
+        activities.category = (activities.category || []).concat(categories);
+      }
+      if (extensions) {
+        context.extensions = context.extensions || {};
+        Object.keys(extensions).forEach(function (k) { context.extensions[k] = extensions[k]; });
+      }
+      var statement = { id: uuid(), timestamp: new Date().toISOString(), actor: this.actor,
+        verb: { id: VERBS + verb, display: { 'en-US': verb } },
+        object: { objectType: 'Activity', id: this.launch.activityId }, context: context };
+      if (Object.keys(result).length) statement.result = result;
+      return statement;
+    },
+
+    post: function (statement) {
+      this.outbox.push(statement);
+      this.schedule();
+    },
+
+    // One request at a time, in order: statements keep their order and the newest state is the one stored.
+    // Whatever piles up while a request is in flight goes in the next one.
+    schedule: function () {
+      var self = this;
+      if (this.scheduled) return;
+      this.scheduled = true;
+      this.queue = this.queue.then(function () {
+        self.scheduled = false;
+        return self.flush(false);
+      });
+    },
+
+    flush: function (keepalive) {
+      var self = this, batch = this.outbox, doc = this.dirty ? JSON.stringify(this.doc) : null;
+      this.outbox = [];
+      this.dirty = false;
+      return Promise.all([
+        batch.length ? this.send('POST', 'statements', '', JSON.stringify(batch), keepalive) : null,
+        doc !== null ? this.send('PUT', 'activities/state', this.stateQuery(STATE_ID), doc, keepalive) : null
+      ]).catch(function (error) {
+        // A refusal (4xx) will not change on a retry; anything else is kept for the next request.
+        if (!(error.status >= 400 && error.status < 500)) {
+          self.outbox = batch.concat(self.outbox);
+          self.dirty = self.dirty || doc !== null;
+        }
+        window.console.warn('cmi5: ' + error.message);
+      });
+    },
+
+    save: function (state) {
+      if (!this.tracked || this.ended) return;
+      this.doc.state = state;
+      this.dirty = true;
+      this.schedule();
+    },
+
+    record: function (i) {
+      if (!this.tracked || this.ended) return;
+      var s = this.statement('answered', { response: pattern(i.type, i.response), success: i.result === 'correct',
+        duration: duration(i.latency) }, false);
+      s.object = { objectType: 'Activity', id: this.launch.activityId + '/interactions/' + encodeURIComponent(i.id),
+        definition: { type: INTERACTION, interactionType: TYPES[i.type],
+          correctResponsesPattern: [pattern(i.type, i.correct)] } };
+      this.post(s);
+    },
+
+    // cmi5 §9.3: per registration at most one completed and one passed, never failed after passed; per session
+    // at most one of passed/failed. `reported` travels with the saved state, so later sessions know it too.
+    report: function (r) {
+      if (!this.tracked || this.ended || r.status === 'incomplete') return;
+      var reported = this.doc.reported, now = Date.now() - this.began;
+      if (r.status !== 'completed' && r.status !== reported.verdict && reported.verdict !== 'passed' &&
+          !this.judged) {
+        this.judged = true;
+        reported.verdict = r.status;
+        this.dirty = true;
+        this.post(this.verdict(r, now));
+      }
+      if (!reported.completed) {
+        reported.completed = true;
+        this.dirty = true;
+        this.post(this.statement('completed', { completion: true, duration: duration(now) }, true));
+      }
+    },
+
+    // passed/failed, judged by the runtime against the LMS's mastery score when it gave one. A failure with
+    // a score at or above it (a critical question answered wrong) carries no score: cmi5 allows a failed
+    // score only below the mastery score.
+    verdict: function (r, ms) {
+      var passed = r.status === 'passed', given = this.launchData.masteryScore;
+      var mastery = typeof given === 'number' ? given : this.data.mastery / 100;
+      var result = { success: passed, duration: duration(ms) };
+      if (r.raw != null && (passed || r.raw / 100 < mastery)) {
+        result.score = { scaled: r.raw / 100, raw: r.raw, min: 0, max: 100 };
+      }
+      var extensions = {};
+      if (typeof given === 'number') extensions[MASTERY] = given;
+      return this.statement(passed ? 'passed' : 'failed', result, true, extensions);
+    },
+
+    // Runs on pagehide: everything still waiting goes now, with keepalive so it outlives the page.
+    finish: function () {
+      if (this.ended) return;
+      this.outbox.push(this.statement('terminated', { duration: duration(Date.now() - this.began) }, true));
+      this.ended = true;
+      this.flush(true);
+      if (this.launchData.returnURL) window.location.assign(this.launchData.returnURL);
+    }
+  };
+
+  adapters.cmi5 = {
+    find: function (data) {
+      var query = new URLSearchParams(window.location.search), launch = {};
+      var complete = LAUNCH.every(function (name) { return (launch[name] = query.get(name)); });
+      if (!complete) return null;
+      try {
+        return new Host(launch, data);
+      } catch (e) {
+        return null; // an actor that is not JSON: not a cmi5 launch
+      }
+    }
+  };
+}());
