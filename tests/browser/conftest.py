@@ -1,4 +1,5 @@
-"""Browser fixtures: SCORM 1.2 packages built once, served on 127.0.0.1, one headless Chromium per session."""
+"""Browser fixtures: every package the tests play (SCORM 1.2 and 2004, one per module and the whole
+program), built once and served unzipped on 127.0.0.1; one headless Chromium per session."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ from tests.browser.harness import (
     CHROMIUM_ARGS,
     NODE_MODULES,
     ROOT,
+    STANDARDS,
     Sco,
     Server,
-    all_scos,
+    courses,
     serve,
 )
 
-SCOS = all_scos()
+COURSES = courses()
+SCOS = [Sco(key, course, module) for key, course in COURSES.items() for module in course.modules]
+PROGRAM = next(iter(COURSES))  # the real program when lessons/ has one: whole-program packages are built of it
 
 
 def sco_id(sco: Sco) -> str:
@@ -36,30 +40,37 @@ def sco_id(sco: Sco) -> str:
 
 @pytest.fixture(scope="session")
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every module's SCORM 1.2 zip, built by the real CLI where there is a lessons folder, and unzipped."""
-    if not (NODE_MODULES / "scorm-again" / "dist" / "scorm12.js").is_file():
+    """Every module's package of each standard, built by the real CLI where there is a lessons folder, and
+    unzipped at /<standard's folder>/<course>/<module>/; the program's whole-program packages at
+    /<format>/<course>/."""
+    if not all((NODE_MODULES / "scorm-again" / "dist" / f"{s.name}.js").is_file() for s in STANDARDS):
         pytest.fail("node_modules is missing: run `npm ci` in the project root")
     root = tmp_path_factory.mktemp("site")
     zips = tmp_path_factory.mktemp("zips")
-    built: dict[tuple[str, str], bytes] = {}
-    for sco in SCOS:
-        if sco.key in {k for k, _ in built}:
-            continue
-        if sco.key == "session":  # made in memory from the fixture lesson: built through the library
-            for package in build_packages(sco.course, sco.course.modules, select_targets(["scorm12"])):
-                built[(sco.key, package.modules[0].id)] = package.data
-            continue
-        out = zips / sco.key
-        subprocess.run([sys.executable, "-m", "exporter.cli", "build", "--format", "scorm12", "--out", str(out),
-                        "--lessons", str(sco.course.folder)], check=True, cwd=ROOT, capture_output=True)
-        for module in sco.course.modules:
-            built[(sco.key, module.id)] = (out / f"{module.id}.scorm12.zip").read_bytes()
-    for (key, module_id), data in built.items():
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            archive.extractall(root / "pkg" / key / module_id)
+    for key, course in COURSES.items():
+        formats = [s.name for s in STANDARDS] + ([s.program for s in STANDARDS] if key == PROGRAM else [])
+        if key == "session":  # made in memory from the fixture lesson: built through the library
+            built = {p.filename: p.data for p in build_packages(course, course.modules, select_targets(formats))}
+        else:
+            out = zips / key
+            command = [sys.executable, "-m", "exporter.cli", "build", "--out", str(out),
+                       "--lessons", str(course.folder)]
+            command += [option for name in formats for option in ("--format", name)]
+            subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+            built = {path.name: path.read_bytes() for path in out.iterdir()}
+        for standard in STANDARDS:
+            for module in course.modules:
+                unzip(built[f"{module.id}.{standard.name}.zip"], root / standard.folder / key / module.id)
+            if key == PROGRAM:
+                unzip(built[f"{course.program.id}.{standard.program}.zip"], root / standard.program / key)
     shutil.copytree(NODE_MODULES / "scorm-again" / "dist", root / "scorm-again")
     shutil.copy(NODE_MODULES / "axe-core" / "axe.min.js", root / "axe.min.js")
     return root
+
+
+def unzip(data: bytes, folder: Path) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(folder)
 
 
 @pytest.fixture(scope="session")

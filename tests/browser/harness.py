@@ -1,8 +1,12 @@
-"""What the browser tests share: the modules under test, a loopback web server, and a learner that
-answers from the course model.
+"""What the browser tests share: the modules under test, a learner that answers from the course model,
+the two SCORM versions as the tests see them, a loopback web server with a scorm-again player page for
+each, and the checks every launch must pass.
 
 Nothing here knows a particular lesson: answers come from the model (right ones from `correct`, wrong
-ones by picking options that are not), so the suite covers whatever modules lessons/ holds.
+ones by picking options that are not), so the suite covers whatever modules lessons/ holds. Nothing here
+trusts the packages either: launch data comes from each package's own imsmanifest.xml, read as an LMS
+reads it, and the formats are checked against the standards (standards.md §1, §2) and Moodle's stricter
+rules, not against scorm-again's more lenient ones.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from playwright.sync_api import Frame
+from lxml import etree
+from playwright.sync_api import Frame, Page
 
 from exporter.loader import Course, load_course
 from exporter.model import (
@@ -32,6 +37,7 @@ from exporter.model import (
 )
 from exporter.render import LETTERS, correct_answer, initial_order
 from exporter.scoring import AnyQuestion, questions
+from exporter.state import worst_case_size
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
@@ -40,19 +46,6 @@ NODE_MODULES = ROOT / "node_modules"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-# SCORM 1.2 formats (standards.md §1.5; Moodle's scorm_12.js where it is stricter than scorm-again).
-RE_TIMESPAN = re.compile(r"^([0-9]{2,4}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,2})?$")
-RE_TIME = re.compile(r"^(?:[01]\d|2[0123]):(?:[012345]\d):(?:[012345]\d)(\.\d{1,2})?$")
-RE_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-RE_RESPONSE = {
-    "choice": re.compile(r"^[0-9a-z](,[0-9a-z])*$"),
-    "true-false": re.compile(r"^[01tf]$"),
-    "sequencing": re.compile(r"^[0-9a-z](,[0-9a-z])*$"),
-    "matching": re.compile(r"^[0-9a-z]\.[0-9a-z](,[0-9a-z]\.[0-9a-z])*$"),
-}
-SCORM_TYPE = {"single": "choice", "multiple": "choice", "true-false": "true-false", "ordering": "sequencing",
-              "matching": "matching"}
 
 
 @dataclass(frozen=True)
@@ -63,9 +56,14 @@ class Sco:
     course: Course
     module: Module
 
+    def folder(self, standard: Standard) -> str:
+        """Where this module's own package of `standard` is served, unzipped, from the site's root."""
+        return f"{standard.folder}/{self.key}/{self.module.id}"
+
     @property
     def path(self) -> str:
-        return f"/pkg/{self.key}/{self.module.id}/index.html"
+        """The module's page in its SCORM 1.2 package: what the tests that need no LMS open on its own."""
+        return f"/{self.folder(SCORM12)}/index.html"
 
 
 def session_module(fixture: Course) -> Module:
@@ -93,10 +91,6 @@ def courses() -> dict[str, Course]:
     found["session"] = Course(fixture.folder, fixture.program, (session_module(fixture),), fixture.program_source,
                               fixture.sources)
     return found
-
-
-def all_scos() -> list[Sco]:
-    return [Sco(key, course, module) for key, course in courses().items() for module in course.modules]
 
 
 # ---- expected results from the model ------------------------------------------------------------------
@@ -258,29 +252,418 @@ class Learner:
             self.next()
 
 
-# ---- the web server -----------------------------------------------------------------------------
+def expected_interactions(module: Module, right: bool, wrong: str) -> list[tuple[str, str, str]]:
+    """(id, type, result) of the interactions a full run records, in order: questions and quest decisions.
+    `wrong` is the standard's word for a wrong answer; a quest's worst choice gives "?": it can still be
+    its scene's best (all choices equal)."""
+    rows: list[tuple[str, str, str]] = []
+    for screen in module.screens:
+        for block in screen.blocks:
+            if isinstance(block, QuestBlock):
+                rows += [(scene, "choice", "correct" if right else "?") for scene, _, _ in quest_path(module, right)]
+            elif block.kind == "question":
+                rows.append((block.id, INTERACTION_TYPE[block.type], "correct" if right else wrong))
+    return rows
+
+
+def same_interactions(rows: list[tuple[str, str, str]], found: dict[int, dict[str, str]]) -> None:
+    got = [(i["id"], i["type"], i["result"]) for _, i in sorted(found.items())]
+    assert len(got) == len(rows), (got, rows)
+    for (gid, gtype, gresult), (eid, etype, eresult) in zip(got, rows, strict=True):
+        assert (gid, gtype) == (eid, etype)
+        if eresult != "?":
+            assert gresult == eresult, (gid, gresult, eresult)
+
+
+def midway(module: Module) -> int:
+    """The screen to leave on: the middle one with questions or the quest, else one before the last."""
+    last = len(module.screens) - 1
+    graded = [i for i, s in enumerate(module.screens)
+              if has_quest(module, i) or any(b.kind == "question" for b in s.blocks)]
+    if module.mastery is None:
+        graded = [i for i in graded if i < last]
+    return graded[(len(graded) - 1) // 2] if graded else max(0, last - 1)  # never the last: work stays open
+
+
+def stop_midway(learner: Learner) -> int:
+    """Answer right up to the midway screen, then part of it (at least one question or scene stays open)."""
+    module = learner.module
+    stop = midway(module)
+    while learner.screen() < stop:
+        learner.complete_screen(learner.screen(), right=True)
+        learner.next()
+    asked = [b for b in module.screens[stop].blocks if b.kind == "question"]
+    for block in asked[: max(1, len(asked) // 2)] if len(asked) > 1 else asked[:1]:
+        learner.answer(block, right=True)
+    if has_quest(module, stop):
+        learner.play_quest(best=True, steps=max(1, len(quest_path(module, True)) // 2))
+    return stop
+
+
+def snapshot(frame: Frame) -> dict[str, Any]:
+    """What the learner sees of their answers: checked inputs, orders, selects, visible feedback, scene, notes."""
+    seen: dict[str, Any] = frame.evaluate("""() => ({
+      screen: document.querySelector('section.screen:not([hidden])').dataset.screen,
+      checked: [...document.querySelectorAll('input:checked')].map(i => i.name + '=' + i.value),
+      orders: [...document.querySelectorAll('.order')].map(o => [...o.children].map(li => li.dataset.v).join('')),
+      selects: [...document.querySelectorAll('select')].map(s => s.value),
+      feedback: [...document.querySelectorAll('.q .fb:not([hidden])')].length,
+      locked: [...document.querySelectorAll('.q input:disabled, .q select:disabled')].length,
+      scene: [...document.querySelectorAll('.scene:not([hidden])')].map(s => s.dataset.scene),
+      notes: [...document.querySelectorAll('textarea')].map(t => t.value),
+    })""")
+    return seen
+
+
+def to_resume(frame: Frame) -> dict[str, Any]:
+    """The snapshot a relaunch must show: the same, with private notes as the runtime keeps them."""
+    seen = snapshot(frame)
+    seen["notes"] = [re.sub(r"[\r\n\t]+", " ", note) for note in seen["notes"]]
+    return seen
+
+
+# ---- the two SCORM versions ---------------------------------------------------------------------
+
+Call = dict[str, Any]  # one API call as the player logged it: name (a role below), args, result, error, evaluated
+Cmi = dict[str, str]  # flattened CMI data: {"cmi.core.lesson_status": "passed", …}
+
+INTERACTION_TYPE = {"single": "choice", "multiple": "choice", "true-false": "true-false", "ordering": "sequencing",
+                    "matching": "matching"}
+STATE_KEYS = ["v", "n", "s", "m", "a", "p", "k"]
+RE_INTERACTION = re.compile(r"^cmi\.interactions\.(\d+)\.(.+)$")
+RE_SCORE = re.compile(r"^(\d|[1-9]\d|100)$")  # our scores: whole numbers 0–100
+
+
+@dataclass(frozen=True)
+class Item:
+    """One SCO of a manifest, as an LMS launches it: its page, and the launch data its item gives."""
+
+    href: str
+    data: Cmi
+
+
+# SCORM 1.2 formats (standards.md §1.5), with Moodle's scorm_12.js where it is stricter than scorm-again.
+RE12_TIMESPAN = re.compile(r"^([0-9]{2,4}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,2})?$")
+RE12_TIME = re.compile(r"^(?:[01]\d|2[0123]):(?:[012345]\d):(?:[012345]\d)(\.\d{1,2})?$")
+RE12_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+RE12_RESPONSE = {
+    "choice": re.compile(r"^[0-9a-z](,[0-9a-z])*$"),
+    "true-false": re.compile(r"^[01tf]$"),
+    "sequencing": re.compile(r"^[0-9a-z](,[0-9a-z])*$"),
+    "matching": re.compile(r"^[0-9a-z]\.[0-9a-z](,[0-9a-z]\.[0-9a-z])*$"),
+}
+
+# SCORM 2004 4th Edition formats (standards.md §2.3–2.4), with Moodle's scorm_13.js where it is stricter than
+# scorm-again: ADL's timespan, CMITime with 1–2 fraction digits (scorm-again accepts more), response ids [\w.].
+RE04_TIMESPAN = re.compile(r"^P(?:([0-9]+Y)?([0-9]+M)?([0-9]+D)?)?"
+                           r"(?:T([0-9]+H)?([0-9]+M)?([0-9]+(?:\.[0-9]{1,2})?S)?)?$")
+RE04_TIME = re.compile(r"^(19[7-9]\d|20[0-2]\d|203[0-8])(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3])"
+                       r"(:[0-5]\d(:[0-5]\d(\.\d{1,2}(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)?)?)?)?)?)?)?$")
+RE04_LONG_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,4000}$")
+_ID = r"[A-Za-z0-9_.]{1,250}"
+RE04_RESPONSE = {
+    "choice": re.compile(rf"^{_ID}(\[,\]{_ID})*$"),
+    "true-false": re.compile(r"^(true|false)$"),
+    "sequencing": re.compile(rf"^{_ID}(\[,\]{_ID})*$"),
+    "matching": re.compile(rf"^{_ID}\[\.\]{_ID}(\[,\]{_ID}\[\.\]{_ID})*$"),
+}
+RE04_PROGRESS = re.compile(r"^(0(\.\d{1,7})?|1(\.0{1,7})?)$")
+RE04_DECIMAL = re.compile(r"^-?\d{1,5}(\.\d{1,18})?$")  # Moodle's CMIDecimal: at most 5 integer digits
+ADLCP12 = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
+ADLCP04 = "http://www.adlnet.org/xsd/adlcp_v1p3"
+IMSSS = "http://www.imsglobal.org/xsd/imsss"
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One SCORM version as the tests see it: where its packages are served, scorm-again's API for it,
+    what an LMS reads from the manifest and gives a relaunch, and the formats every call must keep."""
+
+    name: str  # the package format and the runtime adapter
+    folder: str  # where its one-module packages are served, unzipped
+    api_class: str  # scorm-again's class, in dist/<name>.js
+    api_global: str  # where a SCO looks for it
+    methods: dict[str, str]  # role (initialize, terminate, get, set, commit, error) → this version's method
+    settings: dict[str, Any]  # scorm-again's: no network, no autocommit, no status the SCO did not set
+    imscp: str  # the manifest's content-packaging namespace
+    learner: Cmi  # what every launch gets: who the learner is, mode and credit, a first entry
+    entry: str  # the element telling a relaunch to resume
+    kept: tuple[str, ...]  # what the LMS gives back on relaunch after a suspend (prefixes)
+    exit: str  # the element saying how the SCO left: suspended or done
+    responses: tuple[str, ...]  # interaction fields that depend on its type (set after it)
+    wrong: str  # an interaction's result for a wrong answer
+    get_errors: frozenset[str]  # the error codes a GetValue may leave
+    evaluated: tuple[str, ...] = ()  # elements the LMS computes itself on GetValue
+
+    @property
+    def program(self) -> str:
+        """The whole-program package format, served unzipped under this name."""
+        return f"{self.name}-program"
+
+    def item_data(self, item: etree._Element) -> Cmi:
+        """What the LMS hands the SCO of this manifest item."""
+        raise NotImplementedError
+
+    def final(self, status: str, raw: int | None) -> Cmi:
+        """What the LMS must hold after a run whose runtime status is `status` with score `raw`."""
+        raise NotImplementedError
+
+    def check_formats(self, calls: list[Call], found: dict[int, dict[str, str]]) -> None:
+        """This version's value formats, for every value the SCO set."""
+        raise NotImplementedError
+
+    def resume(self, cmi: Cmi) -> Cmi:
+        """The launch data of a relaunch after a suspend: what the LMS kept of `cmi`, and entry = resume."""
+        kept = {k: v for k, v in cmi.items() if k.startswith(self.kept) and not k.endswith("._count")}
+        return {self.entry: "resume", **kept}
+
+
+class Scorm12(Standard):
+    def item_data(self, item: etree._Element) -> Cmi:
+        mastery = item.findtext(f"{{{ADLCP12}}}masteryscore")
+        return {"cmi.student_data.mastery_score": mastery} if mastery else {}
+
+    def final(self, status: str, raw: int | None) -> Cmi:
+        expected = {"cmi.core.lesson_status": status}
+        if raw is not None and status != "incomplete":
+            expected.update({"cmi.core.score.raw": str(raw), "cmi.core.score.min": "0", "cmi.core.score.max": "100"})
+        return expected
+
+    def check_formats(self, calls: list[Call], found: dict[int, dict[str, str]]) -> None:
+        for value in set_values(calls, "cmi.core.session_time"):
+            assert RE12_TIMESPAN.match(value), value
+        for value in set_values(calls, "cmi.core.score.raw"):
+            assert RE_SCORE.match(value), value
+        assert set(set_values(calls, "cmi.core.lesson_status")) <= {"incomplete", "passed", "failed", "completed"}
+        assert len(set_values(calls, self.exit)) == 1 and set(set_values(calls, self.exit)) <= {"", "suspend"}
+        for n, i in found.items():
+            assert RE12_ID.match(i["id"]), (n, i)
+            assert i["type"] in RE12_RESPONSE, (n, i)
+            assert RE12_RESPONSE[i["type"]].match(i["student_response"]), (n, i)
+            assert RE12_RESPONSE[i["type"]].match(i["correct_responses.0.pattern"]), (n, i)
+            assert i["result"] in ("correct", "wrong"), (n, i)
+            assert RE12_TIME.match(i["time"]), (n, i)
+            assert RE12_TIMESPAN.match(i["latency"]), (n, i)
+            assert -100 <= float(i["weighting"]) <= 100, (n, i)
+            if "objectives.0.id" in i:
+                assert RE12_ID.match(i["objectives.0.id"]), (n, i)
+
+
+class Scorm2004(Standard):
+    # the runtime's status → (cmi.completion_status, cmi.success_status)
+    STATUS: ClassVar[dict[str, tuple[str, str]]] = {
+        "incomplete": ("incomplete", "unknown"), "completed": ("completed", "unknown"),
+        "passed": ("completed", "passed"), "failed": ("completed", "failed")}
+
+    def item_data(self, item: etree._Element) -> Cmi:
+        """RTE 4.2: `completion_threshold` is the item's minProgressMeasure when completion is by measure,
+        `scaled_passing_score` its primary objective's minNormalizedMeasure when satisfied by measure."""
+        data: Cmi = {}
+        threshold = item.find(f"{{{ADLCP04}}}completionThreshold")
+        if threshold is not None and threshold.get("completedByMeasure") == "true":
+            data["cmi.completion_threshold"] = threshold.get("minProgressMeasure", "1.0")
+        objective = item.find(f"{{{IMSSS}}}sequencing/{{{IMSSS}}}objectives/{{{IMSSS}}}primaryObjective")
+        if objective is not None and objective.get("satisfiedByMeasure") == "true":
+            data["cmi.scaled_passing_score"] = objective.findtext(f"{{{IMSSS}}}minNormalizedMeasure") or "1.0"
+        return data
+
+    def final(self, status: str, raw: int | None) -> Cmi:
+        completion, success = self.STATUS[status]
+        expected = {"cmi.completion_status": completion, "cmi.success_status": success}
+        if status != "incomplete":
+            expected["cmi.progress_measure"] = "1"
+            if raw is not None:
+                expected.update({"cmi.score.raw": str(raw), "cmi.score.min": "0", "cmi.score.max": "100",
+                                 "cmi.score.scaled": f"{raw / 100:g}"})
+        return expected
+
+    def check_formats(self, calls: list[Call], found: dict[int, dict[str, str]]) -> None:
+        (session_time,) = set_values(calls, "cmi.session_time")
+        assert RE04_TIMESPAN.match(session_time) and session_time[-1] not in "PT", session_time
+        assert len(set_values(calls, self.exit)) == 1 and set(set_values(calls, self.exit)) <= {"suspend", "normal"}
+        assert set(set_values(calls, "cmi.completion_status")) <= {"incomplete", "completed"}
+        assert set(set_values(calls, "cmi.success_status")) <= {"unknown", "passed", "failed"}
+        for value in set_values(calls, "cmi.progress_measure"):
+            assert RE04_PROGRESS.match(value), value
+        raws = set_values(calls, "cmi.score.raw")
+        assert all(RE_SCORE.match(raw) for raw in raws), raws
+        assert set_values(calls, "cmi.score.min") == ["0"] * len(raws)
+        assert set_values(calls, "cmi.score.max") == ["100"] * len(raws)
+        assert [float(s) for s in set_values(calls, "cmi.score.scaled")] == [int(r) / 100 for r in raws]
+        self.check_evaluation(calls)
+        for n, i in found.items():
+            assert RE04_LONG_ID.match(i["id"]), (n, i)
+            assert i["type"] in RE04_RESPONSE, (n, i)
+            assert RE04_RESPONSE[i["type"]].match(i["learner_response"]), (n, i)
+            assert RE04_RESPONSE[i["type"]].match(i["correct_responses.0.pattern"]), (n, i)
+            assert i["result"] in ("correct", "incorrect"), (n, i)
+            assert RE04_TIME.match(i["timestamp"]), (n, i)
+            assert RE04_TIMESPAN.match(i["latency"]) and i["latency"][-1] not in "PT", (n, i)
+            assert RE04_DECIMAL.match(i["weighting"]), (n, i)
+            if "objectives.0.id" in i:
+                assert RE04_LONG_ID.match(i["objectives.0.id"]), (n, i)
+
+    def check_evaluation(self, calls: list[Call]) -> None:
+        """At every Commit and at Terminate, what the LMS computes from the manifest's thresholds (completion
+        from progress_measure ≥ completion_threshold, success from score.scaled ≥ scaled_passing_score, when
+        given) must be what the SCO itself reported."""
+        reported: Cmi = {}
+        for call in calls:
+            if call["name"] == "set" and call["args"][0] in self.evaluated:
+                reported[call["args"][0]] = call["args"][1]
+            elif call["name"] in ("commit", "terminate"):
+                assert call["evaluated"] == reported, (call, reported)
+
+
+SCORM12 = Scorm12(
+    name="scorm12", folder="pkg", api_class="Scorm12API", api_global="API",
+    methods={"initialize": "LMSInitialize", "terminate": "LMSFinish", "get": "LMSGetValue", "set": "LMSSetValue",
+             "commit": "LMSCommit", "error": "LMSGetLastError"},
+    settings={"lmsCommitUrl": False, "logLevel": 5, "autocommit": False, "mastery_override": False},
+    imscp="http://www.imsproject.org/xsd/imscp_rootv1p1p2",
+    learner={"cmi.core.student_id": "u1", "cmi.core.student_name": "Учень, Тест", "cmi.core.lesson_mode": "normal",
+             "cmi.core.credit": "credit", "cmi.core.entry": "ab-initio"},
+    entry="cmi.core.entry",
+    kept=("cmi.suspend_data", "cmi.core.lesson_location", "cmi.core.lesson_status", "cmi.interactions."),
+    exit="cmi.core.exit", responses=("correct_responses.0.pattern", "student_response"), wrong="wrong",
+    get_errors=frozenset({"0"}))
+SCORM2004 = Scorm2004(
+    name="scorm2004", folder="pkg2004", api_class="Scorm2004API", api_global="API_1484_11",
+    methods={"initialize": "Initialize", "terminate": "Terminate", "get": "GetValue", "set": "SetValue",
+             "commit": "Commit", "error": "GetLastError"},
+    settings={"lmsCommitUrl": False, "logLevel": 5, "autocommit": False},
+    imscp="http://www.imsglobal.org/xsd/imscp_v1p1",
+    learner={"cmi.learner_id": "u1", "cmi.learner_name": "Учень, Тест", "cmi.mode": "normal", "cmi.credit": "credit",
+             "cmi.entry": "ab-initio"},
+    entry="cmi.entry",
+    kept=("cmi.suspend_data", "cmi.location", "cmi.completion_status", "cmi.success_status", "cmi.progress_measure",
+          "cmi.score.", "cmi.interactions."),
+    exit="cmi.exit", responses=("correct_responses.0.pattern", "learner_response"), wrong="incorrect",
+    get_errors=frozenset({"0", "403"}),  # 403: not initialised yet, e.g. suspend_data before the first save
+    evaluated=("cmi.completion_status", "cmi.success_status"))
+STANDARDS = (SCORM12, SCORM2004)
+
+
+def manifest_items(standard: Standard, manifest: Path) -> list[Item]:
+    """The SCOs of a package in the order an LMS plays them: its default organization's items."""
+    ns = {"cp": standard.imscp}
+    root = etree.parse(str(manifest)).getroot()
+    organizations = root.find("cp:organizations", ns)
+    assert organizations is not None, f"no organizations in {manifest}"
+    default = organizations.get("default")
+    organization = organizations.find(f"cp:organization[@identifier='{default}']", ns)
+    assert organization is not None, f"no default organization '{default}'"
+    hrefs = {r.get("identifier"): r.get("href") for r in root.iterfind("cp:resources/cp:resource", ns)}
+    return [Item(hrefs[item.get("identifierref")] or "", standard.item_data(item))
+            for item in organization.iterfind(".//cp:item[@identifierref]", ns)]
+
+
+# ---- what every launch must satisfy -------------------------------------------------------------
+
+def count(calls: list[Call], name: str) -> int:
+    return sum(1 for c in calls if c["name"] == name)
+
+
+def set_values(calls: list[Call], element: str) -> list[str]:
+    return [c["args"][1] for c in calls if c["name"] == "set" and c["args"][0] == element]
+
+
+def interaction_sets(calls: list[Call]) -> list[tuple[int, str, str]]:
+    """(n, field, value) of every cmi.interactions.n.field the SCO set, in call order."""
+    rows = []
+    for call in calls:
+        match = RE_INTERACTION.match(call["args"][0]) if call["name"] == "set" else None
+        if match:
+            rows.append((int(match[1]), match[2], call["args"][1]))
+    return rows
+
+
+def interactions(calls: list[Call]) -> dict[int, dict[str, str]]:
+    """cmi.interactions.n.* as set by the SCO, by n."""
+    found: dict[int, dict[str, str]] = {}
+    for n, name, value in interaction_sets(calls):
+        found.setdefault(n, {})[name] = value
+    return found
+
+
+def check_calls(standard: Standard, module: Module, calls: list[Call],
+                first_interaction: int = 0) -> dict[int, dict[str, str]]:
+    """What every launch must satisfy, whatever the learner did; returns the interactions it recorded."""
+    assert count(calls, "initialize") == 1
+    assert count(calls, "terminate") == 1, "the SCO must terminate exactly once per launch"
+    assert calls[-1]["name"] == "terminate", "nothing may reach the LMS after Terminate"
+    refused = [c for c in calls if c["name"] != "get" and (c["result"] != "true" or c["error"] != "0")]
+    assert not refused, f"calls the LMS refused: {refused}"
+    failed = [c for c in calls if c["name"] == "get" and c["error"] not in standard.get_errors]
+    assert not failed, f"reads the LMS refused: {failed}"
+    worst = worst_case_size(module)
+    for value in set_values(calls, "cmi.suspend_data"):
+        assert len(value) <= worst, f"suspend_data {len(value)} > compiler's worst case {worst}: {value}"
+        assert list(json.loads(value)) == STATE_KEYS
+    sent = dumps([c["args"] for c in calls])
+    assert Learner.NOTE[:12] not in sent, "a private note reached the LMS"
+    rows = interaction_sets(calls)
+    numbers = [n for n, _, _ in rows]
+    assert numbers == sorted(numbers), "interactions are written one after another"
+    assert sorted(set(numbers)) == list(range(first_interaction, first_interaction + len(set(numbers)))), \
+        "interactions are appended after those the LMS has"
+    for n in set(numbers):
+        fields = [name for m, name, _ in rows if m == n]
+        assert fields[0] == "id", f"interaction {n}: id must be set first: {fields}"
+        assert all(fields.index("type") < i for i, name in enumerate(fields) if name in standard.responses), \
+            f"interaction {n}: type must precede the responses: {fields}"
+    found = interactions(calls)
+    standard.check_formats(calls, found)
+    return found
+
+
+def assert_holds(cmi: Cmi, expected: Cmi) -> None:
+    """The LMS's data has these values (and maybe more)."""
+    assert {k: cmi.get(k) for k in expected} == expected
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# ---- the web server and the player --------------------------------------------------------------
 
 PLAYER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SCORM 1.2 test player</title><link rel="icon" href="data:,">
-<script src="/scorm-again/scorm12.js"></script>
-<style>html,body{margin:0;height:100%}iframe{display:block;width:100%;height:100vh;border:0}</style>
+<html lang="en"><head><meta charset="utf-8"><title>SCORM test player</title><link rel="icon" href="data:,">
+<script src="/scorm-again/%(name)s.js"></script>
+<style>html,body{margin:0;height:100%%}iframe{display:block;width:100%%;height:100vh;border:0}</style>
 </head><body>
 <script>
 "use strict";
-window.calls = [];
-window.launch = function (src, cmi) {
-  var api = new Scorm12API({lmsCommitUrl: false, logLevel: 5, mastery_override: false, autocommit: false});
+var STANDARD = %(config)s;
+window.calls = [];  // this launch's API calls, by role
+window.apis = [];  // every launch's LMS data, in launch order
+// A fresh API on this window, as an LMS makes one per SCO launch, preloaded with the launch data. Every call
+// is logged with its result and GetLastError; before Commit and Terminate, the values the LMS would compute
+// itself are read through the unlogged GetValue.
+window.install = function (cmi) {
+  var api = new window[STANDARD.api](STANDARD.settings);
   api.loadFromFlattenedJSON(cmi || {});
-  ["LMSInitialize", "LMSFinish", "LMSGetValue", "LMSSetValue", "LMSCommit"].forEach(function (name) {
-    var original = api[name].bind(api);
-    api[name] = function () {
-      var args = Array.prototype.slice.call(arguments);
+  var lastError = api[STANDARD.methods.error].bind(api), read = api[STANDARD.methods.get].bind(api);
+  window.calls = [];
+  Object.keys(STANDARD.methods).forEach(function (role) {
+    if (role === "error") return;
+    var original = api[STANDARD.methods[role]].bind(api);
+    api[STANDARD.methods[role]] = function () {
+      var args = Array.prototype.slice.call(arguments), evaluated = {};
+      if (role === "commit" || role === "terminate") {
+        STANDARD.evaluated.forEach(function (element) { evaluated[element] = read(element); });
+      }
       var result = original.apply(null, args);
-      calls.push({name: name, args: args, result: String(result), error: String(api.LMSGetLastError())});
+      calls.push({name: role, args: args, result: String(result), error: String(lastError()), evaluated: evaluated});
       return result;
     };
   });
-  window.API = api;
+  window[STANDARD.global] = api;
+  apis.push(api);
+};
+window.launch = function (src, cmi) {
+  install(cmi);
   var frame = document.createElement("iframe");
   frame.id = "sco";
   frame.title = "module";
@@ -288,25 +671,21 @@ window.launch = function (src, cmi) {
   document.body.appendChild(frame);
 };
 window.leave = function () { document.getElementById("sco").remove(); };
-window.cmi = function () { return window.API.getFlattenedCMI(); };
+window.cmi = function () { return window[STANDARD.global].getFlattenedCMI(); };
+window.results = function () { return apis.map(function (api) { return api.getFlattenedCMI(); }); };
 </script>
 </body></html>
 """
 
 
-class Handler(SimpleHTTPRequestHandler):
-    """Static files from the server's root, plus the player page; quiet."""
+def player_page(standard: Standard) -> str:
+    config = {"api": standard.api_class, "global": standard.api_global, "methods": standard.methods,
+              "settings": standard.settings, "evaluated": standard.evaluated}
+    return PLAYER % {"name": standard.name, "config": json.dumps(config)}
 
-    def do_GET(self) -> None:
-        if self.path.split("?")[0] == "/player.html":
-            body = PLAYER.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Static files from the server's root, never cached (each test builds its own), and no request log."""
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -314,6 +693,23 @@ class Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class Handler(QuietHandler):
+    """Static files, plus a player page per standard at /player/<name>.html."""
+
+    def do_GET(self) -> None:
+        players = {f"/player/{s.name}.html": s for s in STANDARDS}
+        standard = players.get(self.path.split("?")[0])
+        if standard is None:
+            super().do_GET()
+            return
+        body = player_page(standard).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @dataclass
@@ -338,25 +734,55 @@ def serve(root: Path) -> Iterator[Server]:
         httpd.server_close()
 
 
-def interactions(calls: list[dict[str, Any]]) -> dict[int, dict[str, str]]:
-    """cmi.interactions.n.* as set by the SCO, by n."""
-    found: dict[int, dict[str, str]] = {}
-    for call in calls:
-        if call["name"] != "LMSSetValue":
-            continue
-        match = re.match(r"^cmi\.interactions\.(\d+)\.(.+)$", call["args"][0])
-        if match:
-            found.setdefault(int(match[1]), {})[match[2]] = call["args"][1]
-    return found
+class Player:
+    """The LMS's page for one standard, with scorm-again as its API: launches SCOs in an iframe, one at a
+    time, each with the launch data its manifest item gives."""
 
+    def __init__(self, page: Page, server: Server, standard: Standard) -> None:
+        self.page = page
+        self.server = server
+        self.standard = standard
+        page.goto(f"{server.origin}/player/{standard.name}.html")
 
-def set_values(calls: list[dict[str, Any]], element: str) -> list[str]:
-    return [c["args"][1] for c in calls if c["name"] == "LMSSetValue" and c["args"][0] == element]
+    def item(self, sco: Sco) -> Item:
+        """The only item of the module's own package."""
+        (item,) = manifest_items(self.standard, self.server.root / sco.folder(self.standard) / "imsmanifest.xml")
+        return item
 
+    def launch(self, src: str, cmi: Cmi) -> Frame:
+        """Start the SCO at `src` (a path on the server) with the learner and `cmi`; wait until it runs."""
+        self.page.evaluate("([src, cmi]) => launch(src, cmi)", [src, {**self.standard.learner, **cmi}])
+        element = self.page.wait_for_selector("#sco")
+        frame = element.content_frame() if element else None
+        assert isinstance(frame, Frame)
+        frame.wait_for_function("window.StopRuntime !== undefined")
+        return frame
 
-def count(calls: list[dict[str, Any]], name: str) -> int:
-    return sum(1 for c in calls if c["name"] == name)
+    def start(self, sco: Sco, cmi: Cmi | None = None) -> Learner:
+        """Launch the module's own package as its manifest says, with `cmi` on top (a resume)."""
+        item = self.item(sco)
+        return Learner(self.launch(f"/{sco.folder(self.standard)}/{item.href}", {**item.data, **(cmi or {})}),
+                       sco.module)
 
+    def leave(self) -> tuple[list[Call], Cmi]:
+        """Close the SCO's frame (pagehide) and return this launch's API calls and the LMS's data afterwards."""
+        self.page.evaluate("leave()")
+        self.page.wait_for_function("calls.some(c => c.name === 'terminate')", timeout=5000)
+        return self.calls(), self.cmi()
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    def calls(self) -> list[Call]:
+        result: list[Call] = self.page.evaluate("calls")
+        return result
+
+    def cmi(self) -> Cmi:
+        result: Cmi = self.page.evaluate("cmi()")
+        return result
+
+    def popup(self, sco: Sco) -> Page:
+        """Moodle's "new window" display: the API on this page, the SCO in a popup that finds it via its opener."""
+        item = self.item(sco)
+        self.page.evaluate("cmi => install(cmi)", {**self.standard.learner, **item.data})
+        with self.page.expect_popup() as popup_info:
+            self.page.evaluate("src => { window.sco = window.open(src, 'sco'); }",
+                               f"/{sco.folder(self.standard)}/{item.href}")
+        return popup_info.value
