@@ -19,5 +19,5 @@ def deterministic_zip(files: Mapping[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
             info.create_system = 3
-            archive.writestr(info, files[name], compresslevel=9)
+            archive.writestr(info, files[name], compresslevel=6)
     return buffer.getvalue()
