@@ -49,8 +49,10 @@
       this.api.Initialize('');
       this.began = Date.now();
       this.n = parseInt(this.get('cmi.interactions._count'), 10) || 0;
-      return { state: this.get('cmi.suspend_data'), location: this.get('cmi.location'),
-        resumed: this.get('cmi.entry') === 'resume' };
+      // A new attempt has no saved data: reading it would only raise error 403 (not initialized).
+      var entry = this.get('cmi.entry');
+      if (entry === 'ab-initio') return { state: '', location: '', resumed: false };
+      return { state: this.get('cmi.suspend_data'), location: this.get('cmi.location'), resumed: entry === 'resume' };
     },
     save: function (state, location) {
       if (this.ended) return;
