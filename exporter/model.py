@@ -248,6 +248,12 @@ class Audience(Strict):
     ages: str | None = Field(default=None, pattern=r"^\d{1,2}–\d{1,2}$", description="Ages, e.g. «4–6».")
     grades: str | None = Field(default=None, pattern=r"^\d{1,2}–\d{1,2}$", description="School grades, e.g. «7–8».")
 
+    @property
+    def label(self) -> str:
+        """The group as Ukrainian schools name it («4–6 років», «7–8 класи»), the same on every page and package."""
+        parts = ([f"{self.ages} років"] if self.ages else []) + ([f"{self.grades} класи"] if self.grades else [])
+        return ", ".join(parts) or "Для всіх вікових груп"
+
 
 class Objective(Strict):
     """A learning objective; questions and quest choices point at it by id."""
@@ -287,3 +293,10 @@ class Module(Strict):
     screens: list[Screen] = Field(min_length=1)
     start: Id | None = Field(default=None, description="Quests: id of the first scene.")
     scenes: list[Scene] = Field(default_factory=list, description="Quests: the scene graph.")
+
+    @property
+    def summary(self) -> str:
+        """Who it is for, how long it takes, what learners take away: what a teacher or admin picks it by in
+        an LMS's list (cmi5 AU and LTI link descriptions)."""
+        objectives = " ".join(objective.text for objective in self.objectives)
+        return f"{self.audience.label}, {self.duration_minutes} хв. {objectives}"

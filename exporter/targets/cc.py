@@ -158,16 +158,8 @@ def age_groups(modules: Sequence[Module]) -> dict[str, list[Module]]:
     """Modules by audience label, groups in the program order of their first module."""
     groups: dict[str, list[Module]] = {}
     for module in modules:
-        groups.setdefault(audience_label(module), []).append(module)
+        groups.setdefault(module.audience.label, []).append(module)
     return groups
-
-
-def audience_label(module: Module) -> str:
-    """«Вік 4–6» or «7–8 класи»: how Ukrainian schools name an age group, used as the section title."""
-    audience = module.audience
-    parts = ([f"Вік {audience.ages}"] if audience.ages else []) + \
-        ([f"{audience.grades} класи"] if audience.grades else [])
-    return ", ".join(parts) or "Для всіх вікових груп"
 
 
 def page_path(module: Module) -> str:
@@ -184,7 +176,7 @@ def teacher_page(renderer: Renderer, module: Module) -> bytes:
     context: dict[str, Any] = {
         "program": renderer.course.program,
         "module": module,
-        "audience": audience_label(module),
+        "audience": module.audience.label,
         "questions": [question for _, question in questions(module)],
         "contacts": [by_id[contact_id] for contact_id in module.help],
     }
@@ -199,7 +191,7 @@ def lti_link(version: Version, module: Module, tool_url: str) -> bytes:
              f"{version.lti_ns} {version.lti_schema} {BLTI} {LTI_SCHEMAS}/imsbasiclti_v1p0p1.xsd "
              f"{LTICM} {LTI_SCHEMAS}/imslticm_v1p0.xsd {LTICP} {LTI_SCHEMAS}/imslticp_v1p0.xsd")
     _sub(root, BLTI, "title", module.title)
-    _sub(root, BLTI, "description", describe(module))
+    _sub(root, BLTI, "description", module.summary)
     _sub(_sub(root, BLTI, "custom"), LTICM, "property", module.id).set("name", "module")
     url = launch_url(tool_url, module)
     _sub(root, BLTI, "launch_url", url)
@@ -211,12 +203,6 @@ def lti_link(version: Version, module: Module, tool_url: str) -> bytes:
     # The program's public domain is not settled (content brief, open question 1); the tool is ours.
     _sub(vendor, LTICP, "url", tool_url)
     return _xml(root)
-
-
-def describe(module: Module) -> str:
-    """What Moodle shows as the activity's description: who it is for, how long, what learners take away."""
-    objectives = " ".join(objective.text for objective in module.objectives)
-    return f"{audience_label(module)}, {module.duration_minutes} хв. {objectives}"
 
 
 def manifest(version: Version, course: Course, modules: Sequence[Module]) -> bytes:

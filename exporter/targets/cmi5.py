@@ -75,17 +75,9 @@ def course_structure(course: Course, modules: Sequence[Module]) -> bytes:
             au.set("masteryScore", f"{module.mastery / 100:.2f}")
         au.set("launchMethod", "AnyWindow")
         _text(au, "title", module.title, language)
-        _text(au, "description", describe(module), language)
+        _text(au, "description", module.summary, language)
         _sub(au, "url").text = f"{module.id}/index.html"
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def describe(module: Module) -> str:
-    """Who the module is for, how long it takes and what a learner takes away: what an admin picks it by."""
-    audience = module.audience
-    facts = ([f"{audience.grades} класи"] if audience.grades else []) + \
-        ([f"{audience.ages} років"] if audience.ages else []) + [f"{module.duration_minutes} хв"]
-    return ", ".join(facts) + ". " + " ".join(o.text for o in module.objectives)
 
 
 def _sub(parent: etree._Element, tag: str) -> etree._Element:

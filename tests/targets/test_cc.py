@@ -34,7 +34,7 @@ VERSIONS = {  # file label → (schemaversion, manifest ns, resource LOM ns, LTI
              "imsbasiclti_xmlv1p3"),
 }
 AGE_GROUPS = {  # program id → section titles in program order
-    "stop_sexting": ["Вік 4–6", "1–2 класи", "3–4 класи", "5–6 класи", "7–8 класи", "7–11 класи", "9–11 класи"],
+    "stop_sexting": ["4–6 років", "1–2 класи", "3–4 класи", "5–6 класи", "7–8 класи", "7–11 класи", "9–11 класи"],
     "fixture": ["5–6 класи", "7–8 класи"],
 }
 
