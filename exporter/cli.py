@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -38,7 +39,27 @@ def _fail(report: ProblemReport) -> NoReturn:
     sys.exit(EXIT_INVALID)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier subcommands are imported only when used: the LTI tool's commands bring
+    SQLAlchemy, Flask and cryptography, which a build never needs and would double its start-up time."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.lazy:
+            return super().get_command(ctx, name)
+        module, attribute = self.lazy[name].rsplit(".", 1)
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, lazy={"lti": "exporter.lti.cli.lti"},
+             context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Compile the #stop_sexтинг lessons into packages for learning platforms."""
 

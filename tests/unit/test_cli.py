@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -92,3 +94,12 @@ def test_missing_templates_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(main, ["build", "--lessons", str(FIXTURE_COURSE), "--out", str(tmp_path / "dist")])
     assert result.exit_code == 2
     assert "E-TEMPLATES templates folder not found" in result.output
+
+
+def test_the_compiler_starts_without_the_lti_tool() -> None:
+    """`build` and `check` must not pay for SQLAlchemy and Flask: the LTI commands load only when run."""
+    probe = "import sys, exporter.cli; print([m for m in ('sqlalchemy', 'flask', 'pylti1p3') if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    help_text = CliRunner().invoke(main, ["lti", "--help"]).output
+    assert "add-platform" in help_text and "jwks" in help_text

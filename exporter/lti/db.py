@@ -1,0 +1,90 @@
+"""Where the LTI tool keeps its data: an embedded SQLite file unless DATABASE_URL names PostgreSQL.
+
+`make serve` must work on a fresh machine with nothing to install or configure, hence the SQLite default;
+schools running several workers point DATABASE_URL at PostgreSQL instead."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_SQLITE_PATH = Path("instance") / "stopsexting-lti.sqlite3"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Any constant works; it only has to be the same in every process migrating the same PostgreSQL database.
+MIGRATION_LOCK = 0x5709_5E7
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: the given one, DATABASE_URL, or the embedded file (relative to the working folder,
+    like Flask's instance folder, so each checkout keeps its own)."""
+    url = explicit or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+    # Hosting providers hand out postgres:// or postgresql:// URLs; the only driver we ship is psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        # The file holds the tool's private keys: a folder we create is readable by its owner alone.
+        Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _tune_sqlite)
+    return engine
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run during a write (one page render must not wait for another student's save);
+    SQLite leaves foreign keys off unless asked, per connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects stay readable after commit: the CLI and the views print them once the transaction is over.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the schema up to `revision`, so starting the tool or an admin command needs no separate step."""
+    _alembic(url, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url: str, revision: str) -> None:
+    _alembic(url, lambda config: command.downgrade(config, revision))
+
+
+def _alembic(url: str, run: Callable[[Config], None]) -> None:
+    """One transaction for the whole run; on PostgreSQL an advisory lock makes workers starting together
+    migrate one after the other instead of racing to create the same tables."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            _lock(connection)
+            config.attributes["connection"] = connection
+            run(config)
+    finally:
+        engine.dispose()
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -1,0 +1,79 @@
+"""The schema comes from the hand-written migrations, on both databases, and matches the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from exporter.lti import db
+from exporter.lti.models import Base
+
+TABLES = {"lti_registration", "lti_deployment", "lti_tool_key", "lti_launch", "lti_attempt", "lti_grade_outbox",
+          "lti_nonce", "lti_oidc_state"}
+
+
+def tables(url: str) -> set[str]:
+    engine = db.make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def drift(url: str) -> list[object]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_build_the_models_schema_from_empty(database_url: str) -> None:
+    assert tables(database_url) == set()
+    db.migrate(database_url)
+    assert tables(database_url) == TABLES | {"alembic_version"}
+    assert drift(database_url) == []
+
+
+def test_downgrade_removes_everything_and_upgrade_restores_it(database_url: str) -> None:
+    db.migrate(database_url)
+    db.downgrade(database_url, "base")
+    assert tables(database_url) == {"alembic_version"}
+    db.migrate(database_url)
+    db.migrate(database_url)  # a second start finds nothing to do
+    assert tables(database_url) == TABLES | {"alembic_version"}
+    assert drift(database_url) == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'nested' / 'lti.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+    assert (tmp_path / "nested").stat().st_mode & 0o077 == 0
+
+
+def test_default_url_is_an_sqlite_file_in_the_instance_folder(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert db.database_url() == f"sqlite:///{tmp_path / 'instance' / 'stopsexting-lti.sqlite3'}"
+
+
+@pytest.mark.parametrize(("given", "used"), [
+    ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+])
+def test_database_url_comes_from_the_environment_with_our_driver(monkeypatch: pytest.MonkeyPatch, given: str,
+                                                                 used: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert db.database_url() == used
+    assert db.database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"
