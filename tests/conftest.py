@@ -13,7 +13,7 @@ from exporter.targets import Package
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 FIXTURE_COURSE = ROOT / "tests" / "fixtures" / "course"
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "exporter" / "schemas"  # the official files, byte-identical (tests/check/test_schemas.py)
 
 
 @pytest.fixture(scope="session", params=["lessons", "fixture"])
