@@ -49,8 +49,6 @@ class LocalSchemas(etree.Resolver):
 
 
 def cc11_schema(entry: str) -> etree.XMLSchema:
-    if not CC11.is_dir():
-        pytest.skip(f"Moodle's CC 1.1 schemas not found at {CC11} (shared/ is not beside the checkout)")
     parser = etree.XMLParser(no_network=True)
     parser.resolvers.add(LocalSchemas())
     return etree.XMLSchema(etree.parse(str(CC11 / entry), parser))
