@@ -16,6 +16,9 @@ test: $(VENV)/.test node_modules/.installed chromium
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+serve: $(VENV)/.runtime
+	$(BIN)/stopsexting serve
+
 preview: $(VENV)/.runtime
 	$(BIN)/stopsexting preview
 

@@ -58,7 +58,7 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup, lazy={"lti": "exporter.lti.cli.lti"},
+@click.group(cls=LazyGroup, lazy={"lti": "exporter.lti.cli.lti", "serve": "exporter.lti.serve.serve"},
              context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Compile the #stop_sexтинг lessons into packages for learning platforms."""

@@ -134,6 +134,10 @@ class Launch(Base):
     roles: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of role URIs
     module_id: Mapped[str | None] = mapped_column(String(64))
     message_type: Mapped[str] = mapped_column(String(64))
+    # The launch's AGS claim: where this resource link's grades go, and what the platform lets us do there.
+    ags_lineitem: Mapped[str | None] = mapped_column(String(2048))
+    ags_lineitems: Mapped[str | None] = mapped_column(String(2048))
+    ags_scopes: Mapped[str] = mapped_column(Text, default="", server_default="")  # space-separated
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -1,0 +1,164 @@
+"""The LTI 1.3 tool's Flask app: OIDC login, launch, JWKS, module assets, and the runtime API blueprint.
+
+Everything a worker needs (database, course, renderer, secret) is built once in `create_app`; under gunicorn
+the app is created before the workers fork (exporter.lti.serve), so all workers share the same secret."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, Response, abort, jsonify, request
+from markupsafe import escape
+from pylti1p3.contrib.flask.request import FlaskRequest
+from pylti1p3.exception import LtiException, OIDCException
+from sqlalchemy.orm import Session, sessionmaker
+
+from exporter.loader import load_course
+from exporter.lti import api, db, keys, pages, session
+from exporter.lti.context import EXTENSION, ToolContext
+from exporter.lti.launch import Login, MessageLaunch, Nonces, module_for, record
+from exporter.lti.toolconf import DbToolConf
+from exporter.lti.validation import LaunchRefused, on_this_host
+from exporter.render import Renderer, Site
+
+API_PREFIX = "/lti/api"
+PLATFORM_HTTP = "LTI_PLATFORM_HTTP"  # app.config key: the requests.Session for platform JWKS fetches
+SESSION_TTL_SECONDS = session.DEFAULT_TTL_SECONDS
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def create_app(database_url: str | None = None, *, secret: bytes | None = None, lessons: Path = Path("lessons"),
+               testing: bool = False) -> Flask:
+    url = db.database_url(database_url)
+    db.migrate(url)
+    sessions = db.session_factory(db.make_engine(url))
+    course = load_course(lessons)
+    app = Flask(__name__, static_folder=None)
+    app.testing = testing
+    context = ToolContext(sessions=sessions, secret=secret or session_secret(sessions),
+                          renderer=Renderer(course), course=course)
+    app.extensions[EXTENSION] = context
+    http = requests.Session()
+    http.headers["User-Agent"] = "stopsexting-lti"
+    app.config[PLATFORM_HTTP] = http
+    app.register_blueprint(api.blueprint, url_prefix=API_PREFIX)
+    _routes(app, context)
+    return app
+
+
+def session_secret(sessions: sessionmaker[Session]) -> bytes:
+    """STOPSEXTING_SECRET or SECRET_KEY when set; else derived (HKDF) from the active tool key's private key.
+
+    Deriving needs no extra file or table and is the same in every worker and after restarts, on SQLite and
+    on a shared PostgreSQL alike; a key rotation (done after a leak) then also ends open lesson sessions,
+    once the tool restarts, which is what a leak calls for. The HKDF `info` keeps the two uses apart."""
+    configured = os.environ.get("STOPSEXTING_SECRET") or os.environ.get("SECRET_KEY")
+    if configured:
+        return configured.encode()
+    key = keys.active_key(sessions)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"stopsexting-lti-session-token").derive(key.private_pem.encode())
+
+
+def _routes(app: Flask, tool: ToolContext) -> None:
+    tool_conf = DbToolConf(tool.sessions)
+    versions: dict[str, str] = {}
+
+    def assets(module_id: str) -> tuple[Site, str]:
+        """The module's files a page may fetch (never index.html or teacher.html) and their content version,
+        which is in the URL so that the files can be cached for good."""
+        site = tool.renderer.render(tool.course.module(module_id), pages.ADAPTERS)
+        public = {path: data for path, data in site.items() if path.startswith(("assets/", "images/"))}
+        if module_id not in versions:
+            digest = hashlib.sha256()
+            for path in sorted(public):
+                digest.update(path.encode() + b"\0" + hashlib.sha256(public[path]).digest())
+            versions[module_id] = digest.hexdigest()[:16]
+        return public, versions[module_id]
+
+    @app.route("/lti/login", methods=["GET", "POST"])
+    def login() -> Response:
+        """OIDC third-party login initiation: send the browser to the platform's auth endpoint."""
+        lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
+        target = lti_request.get_param("target_link_uri")  # type: ignore[no-untyped-call]
+        if not target:
+            return refusal(400, "the platform sent no target_link_uri")
+        if not on_this_host(target, request.host):
+            return refusal(400, f"target_link_uri {target} is not on this tool")
+        # The launch URL on the host the platform knows us by: a TLS proxy in front hides the public scheme.
+        parts = urlsplit(target)
+        launch_url = f"{parts.scheme}://{parts.netloc}{request.script_root}/lti/launch"
+        try:
+            response: Response = Login(lti_request, tool_conf, Nonces(lti_request, tool.secret), target).redirect(
+                launch_url)
+        except (LtiException, OIDCException) as error:
+            return refusal(403 if isinstance(error, LtiException) else 400, str(error))
+        return response
+
+    @app.post("/lti/launch")
+    def launch() -> Response:
+        lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
+        try:
+            message = MessageLaunch(lti_request, tool_conf, Nonces(lti_request, tool.secret),
+                                    app.config[PLATFORM_HTTP], tool.sessions)
+            message.validate()
+            if message.is_deep_link_launch():
+                raise LaunchRefused(400, "Deep Linking is not available yet: add the modules from our "
+                                         "Common Cartridge, or by their address <tool>/modules/<module id>")
+            if not message.is_resource_launch():
+                raise LaunchRefused(400, "this tool only opens modules (LtiResourceLinkRequest)")
+            module = module_for(tool.course, message.body())
+            row = record(tool.sessions, message, module, SESSION_TTL_SECONDS)
+        except LaunchRefused as refused:
+            return refusal(refused.status, refused.message)
+        except LtiException as error:
+            return refusal(403, str(error))
+        _, version = assets(module.id)
+        page = pages.module_page(tool.renderer, module,
+                                 token=session.issue(tool.secret, row.id, SESSION_TTL_SECONDS),
+                                 api=f"{request.script_root}{API_PREFIX}",
+                                 base=f"{request.script_root}/lti/static/{module.id}/{version}/",
+                                 instructor=message.check_teacher_access())
+        response = Response(page, mimetype="text/html")
+        response.headers["Cache-Control"] = "no-store"  # the page embeds this launch's session token
+        return response
+
+    @app.get("/lti/jwks")
+    def jwks() -> Response:
+        return jsonify(keys.jwks(tool.sessions))
+
+    @app.get("/lti/static/<module_id>/<version>/<path:path>")
+    def static_file(module_id: str, version: str, path: str) -> Response:
+        if module_id not in {module.id for module in tool.course.modules}:
+            abort(404)
+        files, current = assets(module_id)
+        if version != current or path not in files:
+            abort(404)
+        response = Response(files[path], mimetype=_mimetype(path))
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+
+
+def _mimetype(path: str) -> str:
+    types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png",
+             ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+    return types.get(Path(path).suffix.lower(), "application/octet-stream")
+
+
+def refusal(status: int, detail: str) -> Response:
+    """A short page for the teacher or student who clicked the link, with the reason for the administrator."""
+    html = (
+        '<!doctype html><html lang="uk"><meta charset="utf-8"><title>Не вдалося відкрити модуль</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<h1>Не вдалося відкрити модуль</h1>"
+        "<p>Спробуйте відкрити його ще раз зі сторінки курсу. Якщо не допоможе, перешліть це повідомлення "
+        "адміністраторові платформи.</p>"
+        f"<p><small>The launch was refused: {escape(detail)}.</small></p></html>"
+    )
+    return Response(html, status=status, mimetype="text/html")

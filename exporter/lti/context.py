@@ -1,0 +1,30 @@
+"""What the tool's views share, kept in `app.extensions[EXTENSION]` by the app factory so that blueprints
+find the database and secrets without module-level globals (tests build several apps side by side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from flask import current_app
+from sqlalchemy.orm import Session, sessionmaker
+
+from exporter.loader import Course
+from exporter.lti.grades import GradeSender
+from exporter.render import Renderer
+
+EXTENSION = "stopsexting"
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    sessions: sessionmaker[Session]
+    secret: bytes  # signs the runtime's session tokens (exporter.lti.session)
+    renderer: Renderer
+    course: Course
+    # Posts a score as soon as it is written; tests hand in one whose HTTP goes to a fake platform.
+    grades: GradeSender = field(default_factory=lambda: GradeSender())
+
+
+def tool() -> ToolContext:
+    return cast(ToolContext, current_app.extensions[EXTENSION])

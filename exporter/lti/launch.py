@@ -1,0 +1,178 @@
+"""pylti1p3's Flask login and launch, narrowed to what a school's LMS embedding us in an iframe needs.
+
+Nothing about a login is kept on the server or in a session cookie: the nonce we send the platform is signed
+by us and carries the login's target_link_uri and time, so the launch can check that we issued it, for which
+resource, and how long ago. Used nonces and states go to the database once (onetime.consume), which is what
+makes a replayed id_token fail. After a launch the page gets a session token (exporter.lti.session) bound to
+the Launch row, instead of pylti1p3's cookie-bound launch cache."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+import requests
+from itsdangerous import BadData, URLSafeTimedSerializer
+from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
+from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
+from pylti1p3.contrib.flask.request import FlaskRequest
+from pylti1p3.contrib.flask.session import FlaskSessionService
+from pylti1p3.exception import LtiException
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exporter.loader import Course
+from exporter.lti import onetime, toolconf, validation
+from exporter.lti.models import Deployment, Launch, Nonce, OidcState, utcnow
+from exporter.lti.toolconf import DbToolConf
+from exporter.lti.validation import LaunchRefused
+from exporter.model import Module
+
+LOGIN_TTL_SECONDS = 300  # pylti1p3's state cookie lives 5 minutes; a login is finished well within that
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+CONTEXT = validation.CLAIM + "context"
+RESOURCE_LINK = validation.CLAIM + "resource_link"
+CUSTOM = validation.CLAIM + "custom"
+DEPLOYMENT_ID = validation.CLAIM + "deployment_id"
+MESSAGE_TYPE = validation.CLAIM + "message_type"
+
+
+class Nonces(FlaskSessionService):
+    """pylti1p3's session service with signed nonces in place of a server-side or cookie session: Flask's
+    session cookie is not sent to a tool in a cross-site iframe, and a per-process cache breaks with several
+    workers. Only the nonce methods are used, because our launch never reads pylti1p3's launch cache."""
+
+    def __init__(self, request: FlaskRequest, secret: bytes) -> None:
+        super().__init__(request)
+        self._signer = URLSafeTimedSerializer(secret, salt="stopsexting-lti-nonce")
+        self.login_target: str | None = None
+
+    def issue(self, target_link_uri: str) -> str:
+        return self._signer.dumps({"target": target_link_uri, "random": secrets.token_urlsafe(16)})
+
+    def save_nonce(self, nonce: str) -> None:
+        """Nothing to store: the nonce proves itself (`check_nonce`)."""
+
+    def check_nonce(self, nonce: str) -> bool:
+        """True for a nonce we signed less than LOGIN_TTL_SECONDS ago; single use is enforced on save."""
+        try:
+            data = self._signer.loads(nonce, max_age=LOGIN_TTL_SECONDS)
+        except BadData:
+            return False
+        self.login_target = str(data["target"])
+        return True
+
+    def check_state_is_valid(self, state: str, id_token_hash: str) -> bool:
+        """pylti1p3 lets a state whose launch it cached pass again (a page reload); ours are single use, so
+        the state must always match the login's cookie."""
+        return False
+
+
+class Login(FlaskOIDCLogin):
+    """OIDC login initiation whose nonce carries the login's target_link_uri to the launch."""
+
+    def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces, target_link_uri: str) -> None:
+        super().__init__(request, tool_conf, session_service=nonces)  # type: ignore[no-untyped-call]
+        self._nonces = nonces
+        self._target = target_link_uri
+
+    def _generate_nonce(self) -> str:
+        return self._nonces.issue(self._target)
+
+
+class MessageLaunch(FlaskMessageLaunch):
+    """pylti1p3's launch validation plus validation.py's checks, and one-time nonces and states."""
+
+    def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces,
+                 http: requests.Session, sessions: sessionmaker[Session]) -> None:
+        super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
+                         requests_session=http)
+        self._nonces = nonces
+        self._sessions = sessions
+
+    def get_client_id(self) -> str:
+        return validation.client_id(self._get_jwt_body())
+
+    def validate_jwt_signature(self) -> MessageLaunch:
+        """pylti1p3 accepts any algorithm the platform's key names and no exp/iat; we pin RS256 and bound time."""
+        validation.header_algorithm(self._jwt.get("header", {}))
+        public_key, _ = self.get_public_key()
+        try:
+            jwt.decode(self._get_id_token(), public_key, algorithms=[validation.ALGORITHM],
+                       options={"require": ["exp", "iat"], "verify_aud": False},
+                       leeway=validation.LEEWAY_SECONDS)
+        except jwt.InvalidTokenError as error:
+            raise LtiException(f"Can't decode id_token: {error}") from error
+        validation.timestamps(self._get_jwt_body(), time.time())
+        return self
+
+    def validate_message(self) -> MessageLaunch:
+        super().validate_message()
+        body = self._get_jwt_body()
+        validation.claims(body)
+        if self._nonces.login_target is None:  # validate_nonce ran first and set it; kept explicit for mypy
+            raise LaunchRefused(403, "the launch's nonce was not checked")
+        validation.target(body, self._nonces.login_target)
+        return self
+
+    def save_launch_data(self) -> MessageLaunch:
+        """Last step of validation: burn the state and the nonce, so this id_token (and any other carrying the
+        same nonce) is never accepted again. pylti1p3 would cache the launch here; we record it ourselves."""
+        expires = utcnow() + timedelta(seconds=LOGIN_TTL_SECONDS)
+        state = self._get_request_param("state")  # type: ignore[no-untyped-call]
+        nonce = str(self._get_jwt_body()["nonce"])
+        if not onetime.consume(self._sessions, OidcState, state, expires) or not onetime.consume(
+                self._sessions, Nonce, nonce, expires):
+            raise LaunchRefused(403, "this launch was already used: open the activity again from your course")
+        return self
+
+    def body(self) -> Mapping[str, Any]:
+        return self._get_jwt_body()
+
+
+
+def module_for(course: Course, body: Mapping[str, Any]) -> Module:
+    """The module a resource link opens: `<tool>/modules/<id>` as our cartridges and Deep Linking write it,
+    else the custom parameter `module` (links a teacher typed by hand)."""
+    by_id = {module.id: module for module in course.modules}
+    path = urlsplit(str(body[validation.TARGET_LINK_URI])).path.rstrip("/")
+    head, _, last = path.rpartition("/")
+    if head.endswith("/modules") and last in by_id:
+        return by_id[last]
+    custom = body.get(CUSTOM)
+    if isinstance(custom, dict) and custom.get("module") in by_id:
+        return by_id[str(custom["module"])]
+    raise LaunchRefused(404, "this link does not point to one of our modules: ask the teacher to add it again")
+
+
+def record(sessions: sessionmaker[Session], launch: MessageLaunch, module: Module, ttl_seconds: int) -> Launch:
+    """The Launch row the page's session token points at, with what the grades and API need later."""
+    body = launch.body()
+    ags: dict[str, Any] = body[AGS] if isinstance(body.get(AGS), dict) else {}
+    context: dict[str, Any] = body[CONTEXT] if isinstance(body.get(CONTEXT), dict) else {}
+    now = utcnow()
+    with sessions.begin() as session:
+        registration = toolconf.registration(session, str(body["iss"]), launch.get_client_id())
+        deployment = session.scalars(select(Deployment).where(
+            Deployment.registration_id == registration.id,
+            Deployment.deployment_id == str(body[DEPLOYMENT_ID]))).one()
+        row = Launch(
+            id=secrets.token_urlsafe(32), registration_id=registration.id, deployment_id=deployment.id,
+            sub=str(body["sub"]), context_id=_text(context.get("id")),
+            resource_link_id=_text(body[RESOURCE_LINK].get("id")),
+            roles=json.dumps(body[validation.ROLES]), module_id=module.id, message_type=str(body[MESSAGE_TYPE]),
+            ags_lineitem=_text(ags.get("lineitem")), ags_lineitems=_text(ags.get("lineitems")),
+            ags_scopes=" ".join(str(scope) for scope in ags.get("scope", []) if isinstance(scope, str)),
+            created_at=now, expires_at=now + timedelta(seconds=ttl_seconds))
+        session.add(row)
+    return row
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

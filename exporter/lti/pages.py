@@ -1,0 +1,46 @@
+"""The module page an LTI launch shows: the packaged page, with the `lti` runtime adapter, the session the
+adapter needs, and for instructors the teacher notes and a link to the class view.
+
+The page is served from the launch URL but its assets are not, so `<base href>` points relative `assets/…` and
+`images/…` at the tool's static route for the module. Those assets come from `asset()`, which never serves
+teacher notes: a learner can fetch any static URL."""
+
+from __future__ import annotations
+
+import json
+
+from exporter.model import Module
+from exporter.render import Renderer, runtime_data
+
+ADAPTERS = ("standalone", "lti")
+
+
+def module_page(renderer: Renderer, module: Module, *, token: str, api: str, base: str, instructor: bool,
+                class_url: str | None = None) -> bytes:
+    """`token`: the launch's session token (exporter.lti.session.issue); `api`: where the API blueprint is
+    mounted; `base`: the module's static route, ending in a slash; `class_url`: the class view, shown to
+    instructors."""
+    by_id = {contact.id: contact for contact in renderer.course.program.contacts}
+    context = {
+        "program": renderer.course.program,
+        "module": module,
+        "contacts": [by_id[contact_id] for contact_id in module.help],
+        "scripts": [f"assets/{name}.js" for name in (*ADAPTERS, "core")],
+        "data_json": _script_json(runtime_data(module)),
+        "lti": {"base": base, "session_json": _script_json({"api": api, "token": token}),
+                "instructor": instructor, "class_url": class_url},
+    }
+    return renderer.page("module.html.j2", context)
+
+
+def asset(renderer: Renderer, module: Module, path: str) -> bytes | None:
+    """A file the page loads (`assets/…`, `images/…`), or None. Not the packaged page itself: it lacks the
+    session and would run unsaved."""
+    if path == "index.html":
+        return None
+    return renderer.render(module, ADAPTERS).get(path)
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside <script>: the same form render.py uses for the module data."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")

@@ -1,0 +1,51 @@
+"""The page an LTI launch shows: the module with the lti adapter and its session, assets through the tool's
+static route, teacher notes for instructors only; packages keep the page they always had."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from exporter.loader import Course
+from exporter.lti import pages
+from exporter.render import Renderer
+
+BASE = "/lti/static/m4_ne_vedus/"
+TOKEN = "payload.signature</script>"
+
+
+def page(course: Course, instructor: bool) -> str:
+    module = course.modules[0]
+    return pages.module_page(Renderer(course), module, token=TOKEN, api="/lti/api", base=BASE,
+                             instructor=instructor, class_url="/lti/class/rl-1").decode()
+
+
+def test_the_page_carries_the_lti_adapter_its_session_and_the_static_base(course: Course) -> None:
+    html = page(course, instructor=False)
+    assert f'<base href="{BASE}">' in html.split('<meta name="viewport"')[0]  # before any relative URL
+    assert re.findall(r'<script src="([^"]+)"', html) == ["assets/standalone.js", "assets/lti.js", "assets/core.js"]
+    found = re.search(r'<script type="application/json" id="lti-session">(.*?)</script>', html, re.S)
+    assert found and json.loads(found[1]) == {"api": "/lti/api", "token": TOKEN}
+    assert "://" not in re.sub(r'href="https://[^"]+"', "", html).split("<body>")[0]  # no external request
+
+
+def test_teacher_notes_and_the_class_view_link_are_for_instructors_only(course: Course) -> None:
+    module = course.modules[0]
+    learner, teacher = page(course, instructor=False), page(course, instructor=True)
+    assert "teacher-notes" not in learner and "/lti/class/" not in learner
+    assert "teacher-notes" in teacher and 'href="/lti/class/rl-1"' in teacher
+    assert module.objectives[0].text in teacher
+
+
+def test_assets_come_from_the_lti_site_without_the_page_or_teacher_notes(course: Course) -> None:
+    renderer, module = Renderer(course), course.modules[0]
+    assert pages.asset(renderer, module, "assets/lti.js") is not None
+    assert pages.asset(renderer, module, "assets/core.js") is not None
+    assert pages.asset(renderer, module, "index.html") is None
+    assert pages.asset(renderer, module, "teacher.html") is None
+
+
+def test_packages_never_get_the_lti_parts(course: Course) -> None:
+    for adapters in (("standalone", "scorm", "scorm12"), ("standalone", "scorm", "scorm2004"), ("standalone", "cmi5")):
+        html = Renderer(course).render(course.modules[0], adapters)["index.html"].decode()
+        assert "lti-session" not in html and "<base" not in html and "teacher-notes" not in html
