@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from cryptography.hazmat.primitives import hashes
@@ -124,7 +124,8 @@ def _routes(app: Flask, tool: ToolContext) -> None:
                                  token=session.issue(tool.secret, row.id, SESSION_TTL_SECONDS),
                                  api=f"{request.script_root}{API_PREFIX}",
                                  base=f"{request.script_root}/lti/static/{module.id}/{version}/",
-                                 instructor=message.check_teacher_access())
+                                 instructor=message.check_teacher_access(),
+                                 class_url=f"{request.script_root}/lti/class/{quote(row.resource_link_id or '')}")
         response = Response(page, mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"  # the page embeds this launch's session token
         return response

@@ -43,7 +43,7 @@ def test_learner_launch_opens_the_module_with_its_session(tool: tuple[Flask, Fla
     assert embedded["api"] == "/lti/api"
     assert session.verify(context.secret, embedded["token"]) == launch.id
     assert response.headers["Cache-Control"] == "no-store"
-    assert TEACHER_NOTES not in page
+    assert TEACHER_NOTES not in page and "class-view" not in page
     base = page.split('<base href="', 1)[1].split('"', 1)[0]
     asset = client.get(f"{base}assets/style.css")
     assert (asset.status_code, asset.headers["Cache-Control"]) == (200, "public, max-age=31536000, immutable")
@@ -55,4 +55,6 @@ def test_instructor_sees_the_teacher_notes(tool: tuple[Flask, FlaskClient, Platf
     _, client, key = tool
     response = peer_launch(client, key, "teacher-1")
     assert response.status_code == 200
-    assert TEACHER_NOTES in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert TEACHER_NOTES in page
+    assert 'class="class-view" href="/lti/class/' in page  # part 2 of issue 5 builds the class view
