@@ -13,6 +13,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from exporter.errors import ProblemReport
+from exporter.lti import delivery
 from exporter.lti.app import create_app
 from exporter.lti.context import EXTENSION
 
@@ -49,11 +50,14 @@ def serve(host: str, port: int, workers: int, database_url: str | None, lessons:
         for problem in report.problems:
             click.echo(str(problem), err=True)
         raise SystemExit(2) from report
-    engine = app.extensions[EXTENSION].sessions.kw["bind"]
+    tool = app.extensions[EXTENSION]
+    engine = tool.sessions.kw["bind"]
 
     def post_fork(server: Any, worker: Any) -> None:
-        """A connection opened in the master must not be shared by the forked workers (SQLAlchemy's advice)."""
+        """A connection opened in the master must not be shared by the forked workers (SQLAlchemy's advice);
+        each worker then retries the grades a platform did not take at once."""
         engine.dispose(close=False)
+        delivery.start(tool.sessions, tool.grades)
 
     ToolServer(app, {"bind": f"{host}:{port}", "workers": workers, "preload_app": True, "post_fork": post_fork,
                      "accesslog": "-"}).run()
