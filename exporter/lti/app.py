@@ -20,8 +20,9 @@ from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import load_course
-from exporter.lti import api, db, keys, pages, session
+from exporter.lti import api, db, deep_linking, keys, pages, session
 from exporter.lti.context import EXTENSION, ToolContext
+from exporter.lti.keysets import KeySets
 from exporter.lti.launch import Login, MessageLaunch, Nonces, module_for, record
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused, on_this_host
@@ -29,6 +30,7 @@ from exporter.render import Renderer, Site
 
 API_PREFIX = "/lti/api"
 PLATFORM_HTTP = "LTI_PLATFORM_HTTP"  # app.config key: the requests.Session for platform JWKS fetches
+KEY_SETS = "LTI_KEY_SETS"  # app.config key: the platforms' key sets, cached (keysets.py)
 SESSION_TTL_SECONDS = session.DEFAULT_TTL_SECONDS
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -47,6 +49,7 @@ def create_app(database_url: str | None = None, *, secret: bytes | None = None, 
     http = requests.Session()
     http.headers["User-Agent"] = "stopsexting-lti"
     app.config[PLATFORM_HTTP] = http
+    app.config[KEY_SETS] = KeySets()
     app.register_blueprint(api.blueprint, url_prefix=API_PREFIX)
     _routes(app, context)
     return app
@@ -106,11 +109,10 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
         try:
             message = MessageLaunch(lti_request, tool_conf, Nonces(lti_request, tool.secret),
-                                    app.config[PLATFORM_HTTP], tool.sessions)
+                                    app.config[PLATFORM_HTTP], tool.sessions, app.config[KEY_SETS])
             message.validate()
             if message.is_deep_link_launch():
-                raise LaunchRefused(400, "Deep Linking is not available yet: add the modules from our "
-                                         "Common Cartridge, or by their address <tool>/modules/<module id>")
+                return deep_linking.start(tool, message, request.script_root)
             if not message.is_resource_launch():
                 raise LaunchRefused(400, "this tool only opens modules (LtiResourceLinkRequest)")
             module = module_for(tool.course, message.body())
@@ -129,6 +131,16 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         response = Response(page, mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"  # the page embeds this launch's session token
         return response
+
+    @app.post(deep_linking.ROUTE)
+    def deep_link_choice() -> Response:
+        """The teacher's choice on the Deep Linking picker, sent back to the platform as signed resource links."""
+        try:
+            return deep_linking.choose(tool, tool_conf, request.form, request.path)
+        except LaunchRefused as refused:
+            return refusal(refused.status, refused.message)
+        except LtiException as error:
+            return refusal(403, str(error))
 
     @app.get("/lti/jwks")
     def jwks() -> Response:

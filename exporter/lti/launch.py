@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import Course
 from exporter.lti import onetime, toolconf, validation
+from exporter.lti.keysets import KeySet, KeySets
 from exporter.lti.models import Deployment, Launch, Nonce, OidcState, utcnow
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused
@@ -90,11 +91,34 @@ class MessageLaunch(FlaskMessageLaunch):
     """pylti1p3's launch validation plus validation.py's checks, and one-time nonces and states."""
 
     def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces,
-                 http: requests.Session, sessions: sessionmaker[Session]) -> None:
+                 http: requests.Session, sessions: sessionmaker[Session], key_sets: KeySets) -> None:
         super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
                          requests_session=http)
         self._nonces = nonces
         self._sessions = sessions
+        self._key_sets = key_sets
+
+    def fetch_public_key(self, key_set_url: str) -> KeySet:
+        """The platform's key set from the worker's cache (keysets.py), fetched when missing or stale."""
+        return self._key_sets.get(key_set_url, lambda: super(MessageLaunch, self).fetch_public_key(key_set_url))
+
+    def get_public_key(self) -> tuple[str, str]:
+        """pylti1p3's key lookup, with one fresh copy of the key set when the token's key is not in the cached
+        one: the platform rotated its keys, and launches signed with the new key must keep working."""
+        try:
+            found: tuple[str, str] = super().get_public_key()
+            return found
+        except LtiException as error:
+            registration = self._registration
+            url = registration.get_key_set_url() if registration else None
+            if registration is None or not url or "Unable to find public key" not in str(error):
+                raise
+            fresh = self._key_sets.refresh(url, lambda: super(MessageLaunch, self).fetch_public_key(url))
+            if fresh is None:
+                raise
+            registration.set_key_set(fresh)
+            found = super().get_public_key()
+            return found
 
     def get_client_id(self) -> str:
         return validation.client_id(self._get_jwt_body())
