@@ -20,7 +20,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import load_course
-from exporter.lti import api, db, deep_linking, keys, pages, session
+from exporter.lti import api, db, deep_linking, keys, onetime, pages, session
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.keysets import KeySets
 from exporter.lti.launch import Login, MessageLaunch, Nonces, module_for, record
@@ -36,7 +36,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def create_app(database_url: str | None = None, *, secret: bytes | None = None, lessons: Path = Path("lessons"),
-               testing: bool = False) -> Flask:
+               testing: bool = False, redis_url: str | None = None) -> Flask:
+    """`redis_url` (default: REDIS_URL) keeps nonces and states in Redis instead of the database."""
     url = db.database_url(database_url)
     db.migrate(url)
     sessions = db.session_factory(db.make_engine(url))
@@ -44,7 +45,8 @@ def create_app(database_url: str | None = None, *, secret: bytes | None = None, 
     app = Flask(__name__, static_folder=None)
     app.testing = testing
     context = ToolContext(sessions=sessions, secret=secret or session_secret(sessions),
-                          renderer=Renderer(course), course=course)
+                          renderer=Renderer(course), course=course,
+                          once=onetime.store(sessions, redis_url or os.environ.get("REDIS_URL")))
     app.extensions[EXTENSION] = context
     http = requests.Session()
     http.headers["User-Agent"] = "stopsexting-lti"
@@ -109,7 +111,7 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
         try:
             message = MessageLaunch(lti_request, tool_conf, Nonces(lti_request, tool.secret),
-                                    app.config[PLATFORM_HTTP], tool.sessions, app.config[KEY_SETS])
+                                    app.config[PLATFORM_HTTP], tool.one_time, app.config[KEY_SETS])
             message.validate()
             if message.is_deep_link_launch():
                 return deep_linking.start(tool, message, request.script_root)

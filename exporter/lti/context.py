@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import Course
 from exporter.lti.grades import GradeSender
+from exporter.lti.onetime import DatabaseOneTime, OneTime
 from exporter.render import Renderer
 
 EXTENSION = "stopsexting"
@@ -24,6 +25,12 @@ class ToolContext:
     course: Course
     # Posts a score as soon as it is written; tests hand in one whose HTTP goes to a fake platform.
     grades: GradeSender = field(default_factory=lambda: GradeSender())
+    # Where nonces and states are used up: the database unless REDIS_URL names Redis (exporter.lti.onetime).
+    once: OneTime | None = None
+
+    @property
+    def one_time(self) -> OneTime:
+        return self.once or DatabaseOneTime(self.sessions)
 
 
 def tool() -> ToolContext:

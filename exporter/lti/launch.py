@@ -2,7 +2,7 @@
 
 Nothing about a login is kept on the server or in a session cookie: the nonce we send the platform is signed
 by us and carries the login's target_link_uri and time, so the launch can check that we issued it, for which
-resource, and how long ago. Used nonces and states go to the database once (onetime.consume), which is what
+resource, and how long ago. Used nonces and states are written once (exporter.lti.onetime), which is what
 makes a replayed id_token fail. After a launch the page gets a session token (exporter.lti.session) bound to
 the Launch row, instead of pylti1p3's cookie-bound launch cache."""
 
@@ -28,9 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import Course
-from exporter.lti import onetime, toolconf, validation
+from exporter.lti import toolconf, validation
 from exporter.lti.keysets import KeySet, KeySets
 from exporter.lti.models import Deployment, Launch, Nonce, OidcState, utcnow
+from exporter.lti.onetime import OneTime
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused
 from exporter.model import Module
@@ -91,11 +92,11 @@ class MessageLaunch(FlaskMessageLaunch):
     """pylti1p3's launch validation plus validation.py's checks, and one-time nonces and states."""
 
     def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces,
-                 http: requests.Session, sessions: sessionmaker[Session], key_sets: KeySets) -> None:
+                 http: requests.Session, once: OneTime, key_sets: KeySets) -> None:
         super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
                          requests_session=http)
         self._nonces = nonces
-        self._sessions = sessions
+        self._once = once
         self._key_sets = key_sets
 
     def fetch_public_key(self, key_set_url: str) -> KeySet:
@@ -151,8 +152,7 @@ class MessageLaunch(FlaskMessageLaunch):
         expires = utcnow() + timedelta(seconds=LOGIN_TTL_SECONDS)
         state = self._get_request_param("state")  # type: ignore[no-untyped-call]
         nonce = str(self._get_jwt_body()["nonce"])
-        if not onetime.consume(self._sessions, OidcState, state, expires) or not onetime.consume(
-                self._sessions, Nonce, nonce, expires):
+        if not self._once.consume(OidcState, state, expires) or not self._once.consume(Nonce, nonce, expires):
             raise LaunchRefused(403, "this launch was already used: open the activity again from your course")
         return self
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -60,3 +61,21 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = db.make_engine(database_url)
     yield db.session_factory(engine)
     engine.dispose()
+
+
+REDIS_URL = os.environ.get("LTI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """Redis is required like PostgreSQL: the tool keeps nonces and states there when REDIS_URL is set.
+    Tests write only keys with values of their own (random), which expire by themselves."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {REDIS_URL} is not reachable ({error}); the LTI tests need it: start the service, "
+                    "or point LTI_TEST_REDIS_URL at one", pytrace=False)
+    finally:
+        client.close()
+    return REDIS_URL

@@ -105,10 +105,10 @@ class JsonAdapter(requests.adapters.BaseAdapter):
         """Nothing to release."""
 
 
-def tool_app(database_url: str, jwks: Callable[[str], dict[str, Any]]) -> Flask:
+def tool_app(database_url: str, jwks: Callable[[str], dict[str, Any]], redis_url: str | None = None) -> Flask:
     """The tool with one registered platform (ISSUER, CLIENT_ID, deployment DEPLOYMENT_ID) whose key set
-    comes from `jwks`."""
-    app = create_app(database_url, secret=b"test-secret", lessons=LESSONS, testing=True)
+    comes from `jwks`; nonces and states in Redis when `redis_url` is given, else in the database."""
+    app = create_app(database_url, secret=b"test-secret", lessons=LESSONS, testing=True, redis_url=redis_url)
     context: ToolContext = app.extensions[EXTENSION]
     with context.sessions.begin() as session:
         factories.registration(session, CLIENT_ID, deployment_ids=(DEPLOYMENT_ID,))

@@ -216,7 +216,17 @@ def test_n2_nonce_never_issued(platform: Platform) -> None:
     refused(platform, platform.launch(put("nonce", "a-random-nonce")), 403, "Invalid Nonce")
 
 
-def test_n3_nonce_replayed_with_a_new_state(platform: Platform) -> None:
+@pytest.fixture(params=["database", "redis"])
+def replay_platform(request: pytest.FixtureRequest, database_url: str) -> Platform:
+    """Replays are refused whichever store keeps the used nonces and states (REDIS_URL or the database)."""
+    key = PlatformKey()
+    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    app = tool_app(database_url, lambda url: key.jwks(), redis_url)
+    return Platform(app, app.test_client(), key)
+
+
+def test_n3_nonce_replayed_with_a_new_state(replay_platform: Platform) -> None:
+    platform = replay_platform
     first = login(platform.client)
     body = claims(first["nonce"])
     accepted(platform, platform.client.post("/lti/launch", data={"id_token": platform.key.sign(body),
@@ -229,7 +239,8 @@ def test_n3_nonce_replayed_with_a_new_state(platform: Platform) -> None:
     assert rows(platform.app) == (1, 0)
 
 
-def test_n4_same_id_token_and_state_twice(platform: Platform) -> None:
+def test_n4_same_id_token_and_state_twice(replay_platform: Platform) -> None:
+    platform = replay_platform
     auth = login(platform.client)
     fields = {"id_token": platform.key.sign(claims(auth["nonce"])), "state": auth["state"]}
     accepted(platform, platform.client.post("/lti/launch", data=fields))
