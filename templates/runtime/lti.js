@@ -11,8 +11,9 @@
   function Host(session) {
     this.api = session.api.replace(/\/$/, '');
     this.token = session.token;
-    this.state = null; // the newest state not yet sent
-    this.report = null; // the newest report not yet sent
+    // Not `state`/`report`: instance fields by those names would hide the methods core.js calls.
+    this.waitingState = null; // the newest state not yet sent
+    this.waitingReport = null; // the newest report not yet sent
     this.sentReport = '';
     this.queue = Promise.resolve();
     this.scheduled = false;
@@ -54,9 +55,9 @@
     },
 
     flush: function (keepalive) {
-      var self = this, state = this.state, report = this.report;
-      this.state = null;
-      this.report = null;
+      var self = this, state = this.waitingState, report = this.waitingReport;
+      this.waitingState = null;
+      this.waitingReport = null;
       var scoring = function () { return report === null ? null : self.send('POST', '/score', report, keepalive); };
       var saving = state === null ? Promise.resolve() :
         this.send('PUT', '/state', JSON.stringify({ state: state }), keepalive);
@@ -68,8 +69,8 @@
         // A refusal (4xx: expired session, bad data) will not change on a retry; anything else waits for the
         // next change, unless something newer replaced it meanwhile.
         if (!(error.status >= 400 && error.status < 500)) {
-          if (self.state === null) self.state = state;
-          if (self.report === null) self.report = report;
+          if (self.waitingState === null) self.waitingState = state;
+          if (self.waitingReport === null) self.waitingReport = report;
         }
         window.console.warn('lti: ' + error.message);
       });
@@ -77,7 +78,7 @@
 
     save: function (state) {
       if (this.ended) return;
-      this.state = state;
+      this.waitingState = state;
       this.schedule();
     },
 
@@ -87,8 +88,8 @@
     report: function (r) {
       if (this.ended) return;
       var body = JSON.stringify({ status: r.status, raw: r.raw, progress: r.progress });
-      if (body === this.sentReport || body === this.report) return;
-      this.report = body;
+      if (body === this.sentReport || body === this.waitingReport) return;
+      this.waitingReport = body;
       this.schedule();
     },
 
