@@ -2,9 +2,11 @@
 
 Nothing about a login is kept on the server or in a session cookie: the nonce we send the platform is signed
 by us and carries the login's target_link_uri and time, so the launch can check that we issued it, for which
-resource, and how long ago. Used nonces and states are written once (exporter.lti.onetime), which is what
-makes a replayed id_token fail. After a launch the page gets a session token (exporter.lti.session) bound to
-the Launch row, instead of pylti1p3's cookie-bound launch cache."""
+resource, and how long ago. pylti1p3's state cookie remains (it binds the launch to the browser that logged
+in); it is Partitioned on https so that it survives in the platform's iframe. Used nonces and states are
+written once (exporter.lti.onetime), which is what makes a replayed id_token fail. After a launch the page
+gets a session token (exporter.lti.session) bound to the Launch row, instead of pylti1p3's cookie-bound
+launch cache."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from urllib.parse import urlsplit
 
 import jwt
 import requests
+from flask import Response
 from itsdangerous import BadData, URLSafeTimedSerializer
+from pylti1p3.contrib.flask.cookie import FlaskCookieService
 from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
 from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.contrib.flask.request import FlaskRequest
@@ -76,11 +80,24 @@ class Nonces(FlaskSessionService):
         return False
 
 
+class PartitionedCookies(FlaskCookieService):
+    """pylti1p3's state cookie, also `Partitioned` (CHIPS) on https: the tool runs in the platform's iframe,
+    where browsers that block third-party cookies still keep a cookie partitioned by the top-level site, so
+    the login's state comes back with the launch (lti.md §5 C1, §8 item 4)."""
+
+    def update_response(self, response: Response) -> None:
+        secure = self._request is not None and bool(self._request.is_secure())
+        for key, cookie in self._cookie_data_to_set.items():
+            response.set_cookie(key, cookie["value"], max_age=cookie["exp"], path="/", httponly=True, secure=secure,
+                                samesite="None" if secure else None, partitioned=secure)
+
+
 class Login(FlaskOIDCLogin):
     """OIDC login initiation whose nonce carries the login's target_link_uri to the launch."""
 
     def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces, target_link_uri: str) -> None:
-        super().__init__(request, tool_conf, session_service=nonces)  # type: ignore[no-untyped-call]
+        super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
+                         cookie_service=PartitionedCookies(request))  # type: ignore[no-untyped-call]
         self._nonces = nonces
         self._target = target_link_uri
 
