@@ -154,6 +154,20 @@ class MessageLaunch(FlaskMessageLaunch):
         validation.timestamps(self._get_jwt_body(), time.time())
         return self
 
+    def validate_deployment(self) -> MessageLaunch:
+        """pylti1p3 refuses an unknown deployment without naming it; Moodle makes a new one for every
+        course-level tool, so the refusal says which, and how an administrator adds it."""
+        try:
+            super().validate_deployment()
+        except LtiException as error:
+            if "Unable to find deployment" not in str(error):
+                raise
+            issuer, client_id, deployment = self.get_iss(), self.get_client_id(), self._get_deployment_id()
+            raise LaunchRefused(403, f"Unable to find deployment {deployment!r} of {issuer} (client id {client_id}): "
+                                     f"an administrator adds it with `stopsexting lti add-platform --issuer {issuer} "
+                                     f"--client-id {client_id} … --deployment-id {deployment}`") from error
+        return self
+
     def validate_message(self) -> MessageLaunch:
         super().validate_message()
         body = self._get_jwt_body()
