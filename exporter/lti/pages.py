@@ -7,7 +7,9 @@ teacher notes: a learner can fetch any static URL."""
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 
 from exporter.model import Module
 from exporter.render import Renderer, runtime_data
@@ -15,11 +17,30 @@ from exporter.render import Renderer, runtime_data
 ADAPTERS = ("standalone", "lti")
 
 
+TOKEN_MARK = "stopsexting-session-token-mark"
+CLASS_MARK = "/stopsexting-class-view-mark"
+URL_SAFE = re.compile(r"[A-Za-z0-9_.~%-]+")
+
+
 def module_page(renderer: Renderer, module: Module, *, token: str, api: str, base: str, instructor: bool,
                 class_url: str | None = None) -> bytes:
     """`token`: the launch's session token (exporter.lti.session.issue); `api`: where the API blueprint is
     mounted; `base`: the module's static route, ending in a slash; `class_url`: the class view, shown to
-    instructors."""
+    instructors.
+
+    Launches of a module differ only in the token and the class link, so the page is rendered once per
+    module, route and role and those two are put in: rendering is most of a launch's cost (bench/lti_load.py).
+    Both must be URL-safe text, which JSON and HTML escaping leave as it is: the substitution relies on it."""
+    if not URL_SAFE.fullmatch(token) or not URL_SAFE.fullmatch((class_url or "x").replace("/", "")):
+        raise ValueError("the session token and the class link must be URL-safe text")
+    page = _rendered(renderer, module.id, api, base, instructor, class_url is not None)
+    page = page.replace(TOKEN_MARK.encode(), token.encode())
+    return page.replace(CLASS_MARK.encode(), (class_url or "").encode())
+
+
+@functools.lru_cache(maxsize=512)
+def _rendered(renderer: Renderer, module_id: str, api: str, base: str, instructor: bool, linked: bool) -> bytes:
+    module = renderer.course.module(module_id)
     by_id = {contact.id: contact for contact in renderer.course.program.contacts}
     context = {
         "program": renderer.course.program,
@@ -27,8 +48,8 @@ def module_page(renderer: Renderer, module: Module, *, token: str, api: str, bas
         "contacts": [by_id[contact_id] for contact_id in module.help],
         "scripts": [f"assets/{name}.js" for name in (*ADAPTERS, "core")],
         "data_json": _script_json(runtime_data(module)),
-        "lti": {"base": base, "session_json": _script_json({"api": api, "token": token}),
-                "instructor": instructor, "class_url": class_url},
+        "lti": {"base": base, "session_json": _script_json({"api": api, "token": TOKEN_MARK}),
+                "instructor": instructor, "class_url": CLASS_MARK if linked else None},
     }
     return renderer.page("module.html.j2", context)
 

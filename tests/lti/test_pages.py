@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from exporter.loader import Course
 from exporter.lti import pages
 from exporter.render import Renderer
 
 BASE = "/lti/static/m4_ne_vedus/"
-TOKEN = "payload.signature</script>"
+TOKEN = "eyJsYXVuY2giOiJsLTEifQ.c2lnbmF0dXJl"  # base64url payload and signature, as session.issue makes
 
 
 def page(course: Course, instructor: bool) -> str:
@@ -49,3 +51,23 @@ def test_packages_never_get_the_lti_parts(course: Course) -> None:
     for adapters in (("standalone", "scorm", "scorm12"), ("standalone", "scorm", "scorm2004"), ("standalone", "cmi5")):
         html = Renderer(course).render(course.modules[0], adapters)["index.html"].decode()
         assert "lti-session" not in html and "<base" not in html and "teacher-notes" not in html
+
+
+def test_launches_of_a_module_render_it_once(course: Course, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the token and the class link differ from launch to launch; rendering is most of a launch's cost."""
+    renderer, module = Renderer(course), course.modules[0]
+    rendered: list[str] = []
+    original = renderer.page
+    monkeypatch.setattr(renderer, "page", lambda template, context: rendered.append(template) or original(
+        template, context))
+    first, second = (pages.module_page(renderer, module, token=token, api="/lti/api", base=BASE, instructor=True,
+                                       class_url=f"/lti/class/{link}").decode()
+                     for token, link in (("a.b", "rl-1"), ("c.d", "rl-2")))
+    assert rendered == ["module.html.j2"]
+    assert first.replace('"a.b"', '"c.d"').replace("/lti/class/rl-1", "/lti/class/rl-2") == second
+
+
+def test_a_token_that_is_not_url_safe_is_refused(course: Course) -> None:
+    with pytest.raises(ValueError, match="URL-safe"):
+        pages.module_page(Renderer(course), course.modules[0], token="x</script>", api="/lti/api", base=BASE,
+                          instructor=False)
