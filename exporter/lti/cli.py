@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import select, update
@@ -20,10 +19,10 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from exporter.errors import Problem
 from exporter.lti import db, keys
 from exporter.lti.models import Deployment, Registration, utcnow
+from exporter.urls import secure_url_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 2
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 MAX_ID = 255
 
 
@@ -60,22 +59,6 @@ def opened(database_url: str | None) -> Iterator[sessionmaker[Session]]:
     finally:
         if engine is not None:
             engine.dispose()
-
-
-def url_fault(url: str) -> str | None:
-    """Why the tool must not use `url` for a platform, or None. Plain http would expose tokens and keys in
-    transit, so it is only for a platform on this machine."""
-    if any(character.isspace() for character in url):
-        return f"'{url}' must not contain spaces"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- parsing the port is what refuses a malformed one
-    except ValueError as error:
-        return f"'{url}' is not a valid URL ({error})"
-    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
-    if not secure or not parts.hostname:
-        return f"'{url}' must be an absolute https URL (http only for localhost or 127.0.0.1)"
-    return None
 
 
 def id_fault(value: str) -> str | None:
@@ -116,11 +99,12 @@ def add_platform(issuer: str | None, client_id: str | None, auth_login_url: str 
     problems = [Problem(option, 0, 0, "E-LTI-MISSING", "", "required; see `stopsexting lti add-platform --help`")
                 for option, value in required.items() if not value]
     checks: list[tuple[str, str | None, Callable[[str], str | None]]] = [
-        *((option, value, url_fault) for option, value in {**urls, "--auth-audience": auth_audience}.items()),
+        *((option, value, secure_url_fault)
+          for option, value in {**urls, "--auth-audience": auth_audience}.items()),
         ("--client-id", client_id, id_fault),
         *(("--deployment-id", value, id_fault) for value in deployment_ids),
     ]
-    problems += [Problem(option, 0, 0, "E-LTI-URL" if check is url_fault else "E-LTI-ID", "", fault)
+    problems += [Problem(option, 0, 0, "E-LTI-URL" if check is secure_url_fault else "E-LTI-ID", "", fault)
                  for option, value, check in checks if value and (fault := check(value))]
     problems += [Problem("--deployment-id", 0, 0, "E-LTI-ID", "", "must not be empty")
                  for value in deployment_ids[1:] if not value]

@@ -28,6 +28,7 @@ from exporter.render import Renderer
 from exporter.scoring import questions
 from exporter.targets import BuildOptions, Package
 from exporter.targets.ziputil import deterministic_zip
+from exporter.urls import secure_url_fault
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 BLTI = "http://www.imsglobal.org/xsd/imsbasiclti_v1p0"
@@ -35,7 +36,6 @@ LTICM = "http://www.imsglobal.org/xsd/imslticm_v1p0"
 LTICP = "http://www.imsglobal.org/xsd/imslticp_v1p0"
 LTI_SCHEMAS = "http://www.imsglobal.org/xsd/lti/ltiv1p0"
 PAGE_TEMPLATE = "cc_page.html.j2"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 EXAMPLE = "e.g. https://lti.school.example"
 VENDOR_CODE = "stopsexting"
 VENDOR_NAME = "#stop_sexтинг"
@@ -133,16 +133,10 @@ def _tool_url_fault(url: str) -> str | None:
     so it is only for a tool on this machine (`make serve`)."""
     if not url:
         return f"missing: give the address of your deployed LTI tool, {EXAMPLE}"
-    if any(character.isspace() for character in url):
-        return f"'{url}' must not contain spaces, {EXAMPLE}"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- parsing the port is what refuses a malformed one
-    except ValueError as error:
-        return f"'{url}' is not a valid URL ({error}); {EXAMPLE}"
-    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
-    if not secure or not parts.hostname:
-        return f"'{url}' must be an absolute https URL (http only for 127.0.0.1 or localhost), {EXAMPLE}"
+    fault = secure_url_fault(url)
+    if fault:
+        return f"{fault}, {EXAMPLE}"
+    parts = urlsplit(url)
     if "?" in url or "#" in url:
         return f"'{url}' must have no query or fragment: launch URLs append /modules/<module id> to it"
     if parts.username is not None:
