@@ -83,6 +83,7 @@ class Phase:
     samples: list[Sample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     driver_cpu: float = 0.0
+    window: tuple[float, float] = (0.0, 0.0)  # time.monotonic() at start and end: the clock all processes share
 
 
 # The platform side: a key set server the tool fetches over a real socket, as it would a platform's.
@@ -134,14 +135,14 @@ def stopsexting(*args: str) -> list[str]:
 
 
 @contextmanager
-def tool_server(database_url: str, port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+def tool_server(database_url: str, port: int, workers: int, threads: int) -> Iterator[subprocess.Popen[bytes]]:
     """`stopsexting serve` as an administrator runs it; its access log (one line a request) is discarded so the
     terminal is not the bottleneck, and its errors go to a file shown if it fails to start."""
     with tempfile.NamedTemporaryFile(prefix="stopsexting-bench-serve-", suffix=".log", delete=False) as errors:
         log = Path(errors.name)
         process = subprocess.Popen(
-            stopsexting("serve", "--port", str(port), "--workers", str(workers), "--database-url", database_url,
-                        "--lessons", str(ROOT / "lessons")),
+            stopsexting("serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+                        "--database-url", database_url, "--lessons", str(ROOT / "lessons")),
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
     try:
         wait_until_up(process, port, log)
@@ -274,6 +275,7 @@ def run_phase(name: str, clients: list[Client], seconds: float, step: Callable[[
     phase = Phase(name)
     cpu = time.process_time()
     zero = time.perf_counter()
+    window_start = time.monotonic()
     deadline = zero + seconds
     per_thread: list[tuple[list[Sample], list[str]]] = [([], []) for _ in clients]
 
@@ -288,6 +290,7 @@ def run_phase(name: str, clients: list[Client], seconds: float, step: Callable[[
     for thread in threads:
         thread.join()
     phase.elapsed = time.perf_counter() - zero
+    phase.window = (window_start, time.monotonic())
     phase.driver_cpu = time.process_time() - cpu
     for samples, errors in per_thread:
         phase.samples += samples
@@ -327,6 +330,57 @@ def driver_main(plan: Plan, results: Any) -> None:
     results.close()
 
 
+# Where the processor time goes: the tool's processes (gunicorn's session) and PostgreSQL's, read from /proc
+# while the phases run, so that a figure can be traced to the tool, the database or the driver.
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(owner: Callable[[list[str]], bool]) -> float:
+    """User plus system time of the live processes whose /proc/<pid>/stat fields `owner` accepts."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            text = stat.read_text()
+            fields = [text[:text.index(" (")], text[text.index(" (") + 2:text.rindex(")")],
+                      *text[text.rindex(")") + 2:].split()]
+            if owner(fields):
+                total += int(fields[13]) + int(fields[14])
+    return total / TICKS
+
+
+class CpuSampler:
+    """Samples the tool's and PostgreSQL's processor time every INTERVAL seconds on time.monotonic()."""
+
+    INTERVAL = 0.05
+
+    def __init__(self, tool_session: int) -> None:
+        self.samples: list[tuple[float, float, float]] = []
+        self._tool = str(tool_session)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic(), cpu_seconds(lambda fields: fields[5] == self._tool),
+                                 cpu_seconds(lambda fields: fields[1] == "postgres")))
+            self._stop.wait(self.INTERVAL)
+
+    def used(self, window: tuple[float, float]) -> tuple[float, float]:
+        """(tool, PostgreSQL) processor seconds between the last sample before the window and the first after."""
+        before = max((sample for sample in self.samples if sample[0] <= window[0]), default=self.samples[0])
+        after = min((sample for sample in self.samples if sample[0] >= window[1]), default=self.samples[-1])
+        return after[1] - before[1], after[2] - before[2]
+
+
 # The report.
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -336,9 +390,10 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-def report(phases: list[Phase], plan: Plan, workers: int) -> None:
-    print(f"LTI tool under gunicorn ({workers} sync workers), PostgreSQL on 127.0.0.1, {plan.concurrency} concurrent "
-          f"clients in a separate process, {plan.seconds:g} s a phase, {os.cpu_count()} CPUs")
+def report(phases: list[Phase], plan: Plan, workers: int, threads: int, cpu: CpuSampler) -> None:
+    print(f"LTI tool under gunicorn ({workers} workers × {threads} threads), PostgreSQL on 127.0.0.1, "
+          f"{plan.concurrency} concurrent clients in a separate process, {plan.seconds:g} s a phase, "
+          f"{os.cpu_count()} CPUs")
     rates = {"launches": ("full launch", "launches/s"), "saves": ("save", "saves/s")}
     total_errors = 0
     worst_p95 = 0.0
@@ -349,7 +404,12 @@ def report(phases: list[Phase], plan: Plan, workers: int) -> None:
         errors = len(phase.errors)
         total_errors += errors
         print(f"\n{phase.name}: {done} in {phase.elapsed:.2f} s = {rate:,.0f} {label} (target ≥ "
-              f"{TARGETS[label]:,.0f})   errors {errors} (target 0)   driver CPU {phase.driver_cpu:.1f} s")
+              f"{TARGETS[label]:,.0f})   errors {errors} (target 0)")
+        tool_cpu, database_cpu = cpu.used(phase.window)
+        each = 1000 / max(done, 1)
+        print(f"  processor time: tool {tool_cpu:.1f} s ({tool_cpu * each:.2f} ms each), PostgreSQL "
+              f"{database_cpu:.1f} s ({database_cpu * each:.2f} ms each), driver {phase.driver_cpu:.1f} s "
+              f"({phase.driver_cpu * each:.2f} ms each)")
         print(f"  {'kind':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
         for name in dict.fromkeys(sample.kind for sample in phase.samples):
             ordered = sorted(sample.seconds * 1000 for sample in phase.samples if sample.kind == name and sample.ok)
@@ -370,6 +430,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase (default 10)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as `make serve`)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as `make serve`)")
     args = parser.parse_args()
 
     private = rsa.generate_private_key(65537, 2048)
@@ -386,7 +447,7 @@ def main() -> None:
                 "--auth-login-url", f"{issuer}/auth", "--auth-token-url", f"{issuer}/token",
                 "--key-set-url", f"{issuer}/jwks", "--deployment-id", DEPLOYMENT_ID, "--database-url", database_url),
                 cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-            with tool_server(database_url, port, args.workers):
+            with tool_server(database_url, port, args.workers, args.threads) as server, CpuSampler(server.pid) as cpu:
                 # spawn, not fork: the driver starts clean, without this process's threads or sockets
                 context = multiprocessing.get_context("spawn")
                 receiver, sender = context.Pipe(duplex=False)
@@ -397,7 +458,7 @@ def main() -> None:
                 driver.join()
     finally:
         key_sets.shutdown()
-    report(phases, plan, args.workers)
+    report(phases, plan, args.workers, args.threads, cpu)
 
 
 if __name__ == "__main__":

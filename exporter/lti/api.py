@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from functools import cache
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import Executable, Text, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from exporter.lti import grades
 from exporter.lti.context import tool
-from exporter.lti.models import Attempt, Launch, utcnow
+from exporter.lti.models import Attempt, Launch, UTCDateTime, utcnow
 from exporter.lti.session import SessionError, verify
 
 MAX_BODY = 64 * 1024
@@ -34,31 +35,35 @@ blueprint = Blueprint("lti_api", __name__)
 @blueprint.get("/state")
 def load_state() -> Response:
     with tool().sessions() as session:
-        launch = _launch(session)
+        launch = _launch(session, _launch_id())
         state = session.scalar(select(Attempt.state).where(*_attempt_key(launch)))
     return jsonify(state=state or "")
 
 
 @blueprint.route("/state", methods=["PUT", "POST"])
 def save_state() -> Response:
-    context = tool()
+    """The hot path (a module saves after every screen): one statement, INSERT … SELECT from the launch, which
+    also proves the launch still valid; only a save it refuses reads the launch to say why."""
+    context, launch_id = tool(), _launch_id()
+    state = _body().get("state")
+    if not isinstance(state, str) or len(state) > MAX_STATE_CHARS or not _is_json_object(state):
+        _refuse(400, f"state must be the module's saved state: a JSON object of at most {MAX_STATE_CHARS} "
+                     "characters, as a string")
     with context.sessions.begin() as session:
-        launch = _launch(session)
-        state = _body().get("state")
-        if not isinstance(state, str) or len(state) > MAX_STATE_CHARS or not _is_json_object(state):
-            _refuse(400, f"state must be the module's saved state: a JSON object of at most {MAX_STATE_CHARS} "
-                         "characters, as a string")
-        _upsert_attempt(session, launch, utcnow(), state)
+        if _upsert_attempt(session, launch_id, utcnow(), state) is None:
+            _launch(session, launch_id)
+            _refuse(401, "the launch has expired: relaunch the activity from the course")
     return jsonify(saved=True)
 
 
 @blueprint.post("/score")
 def report_score() -> Response:
-    context, now = tool(), utcnow()
+    context, now, launch_id = tool(), utcnow(), _launch_id()
     with context.sessions.begin() as session:
-        launch = _launch(session)
+        launch = _launch(session, launch_id)
         status, score = _score(_body())
-        attempt = session.get_one(Attempt, _upsert_attempt(session, launch, now, None), with_for_update=True)
+        attempt_id = _upsert_attempt(session, launch_id, now, None)
+        attempt = session.get_one(Attempt, attempt_id, with_for_update=True)
         final = status in FINAL
         outcome = ("completed" if final else "incomplete", status if status in ("passed", "failed") else "unknown",
                    score if final else None)
@@ -71,15 +76,19 @@ def report_score() -> Response:
     return jsonify(graded=graded)
 
 
-def _launch(session: Session) -> Launch:
-    """The launch the bearer token was issued for, still valid and for a module."""
+def _launch_id() -> str:
+    """The launch named by the request's bearer token, whose signature and expiry need no database."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         _refuse(401, "missing session token: send Authorization: Bearer <token> from the launch page")
     try:
-        launch_id = verify(tool().secret, token.strip())
+        return verify(tool().secret, token.strip())
     except SessionError as error:
         _refuse(401, str(error))
+
+
+def _launch(session: Session, launch_id: str) -> Launch:
+    """The launch, still valid and for a module."""
     launch = session.get(Launch, launch_id)
     if launch is None or launch.expires_at <= utcnow():
         _refuse(401, "the launch has expired: relaunch the activity from the course")
@@ -118,20 +127,33 @@ def _score(body: dict[str, Any]) -> tuple[str, float | None]:
     return status, None if raw is None else raw / 100
 
 
-def _upsert_attempt(session: Session, launch: Launch, now: datetime, state: str | None) -> int:
-    """The attempt's id, creating it on first use. One atomic INSERT … ON CONFLICT, so two first saves racing
-    from two tabs cannot both insert."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Attempt).values(
-        registration_id=launch.registration_id, deployment_id=launch.deployment_id, sub=launch.sub,
-        context_id=launch.context_id, resource_link_id=launch.resource_link_id, module_id=launch.module_id,
-        state=state or "", created_at=now, updated_at=now)
-    changes: dict[str, Any] = {"updated_at": now} if state is None else {"updated_at": now, "state": state}
-    statement = statement.on_conflict_do_update(
-        index_elements=[Attempt.registration_id, Attempt.sub, Attempt.resource_link_id, Attempt.module_id],
-        set_=changes)
-    attempt_id: int = session.execute(statement.returning(Attempt.id)).scalar_one()
+def _upsert_attempt(session: Session, launch_id: str, now: datetime, state: str | None) -> int | None:
+    """The attempt's id, created on first use from the launch, or None when the launch is unknown, expired
+    or not for a module. One atomic INSERT … ON CONFLICT, so two first saves racing from two tabs cannot both
+    insert."""
+    statement = _upsert_statement(session.get_bind().dialect.name, state is not None)
+    # On the session's connection, as plain SQL: given parameters, session.execute would take it for an ORM
+    # bulk insert.
+    attempt_id: int | None = session.connection().execute(
+        statement, {"launch_id": launch_id, "now": now, "state": state or ""}).scalar_one_or_none()
     return attempt_id
+
+
+@cache
+def _upsert_statement(dialect: str, saves_state: bool) -> Executable:
+    """Built once per database and kind: building the statement costs more than running it."""
+    columns = ("registration_id", "deployment_id", "sub", "context_id", "resource_link_id", "module_id")
+    now = bindparam("now", type_=UTCDateTime())
+    state = bindparam("state", type_=Text())
+    source = select(*(getattr(Launch, name) for name in columns), state, now, now).where(
+        Launch.id == bindparam("launch_id"), Launch.expires_at > now, Launch.module_id.is_not(None),
+        Launch.resource_link_id.is_not(None))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Attempt).from_select([*columns, "state", "created_at", "updated_at"], source)
+    changes: dict[str, Any] = {"updated_at": now, "state": state} if saves_state else {"updated_at": now}
+    return statement.on_conflict_do_update(
+        index_elements=[Attempt.registration_id, Attempt.sub, Attempt.resource_link_id, Attempt.module_id],
+        set_=changes).returning(Attempt.id)
 
 
 def _attempt_key(launch: Launch) -> tuple[Any, ...]:

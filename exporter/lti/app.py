@@ -23,7 +23,7 @@ from exporter.loader import load_course
 from exporter.lti import api, db, deep_linking, keys, onetime, pages, session
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.keysets import KeySets
-from exporter.lti.launch import Login, MessageLaunch, Nonces, module_for, record
+from exporter.lti.launch import Login, MessageLaunch, Nonces, accept, module_for, record
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused, on_this_host
 from exporter.render import Renderer, Site
@@ -46,7 +46,7 @@ def create_app(database_url: str | None = None, *, secret: bytes | None = None, 
     app.testing = testing
     context = ToolContext(sessions=sessions, secret=secret or session_secret(sessions),
                           renderer=Renderer(course), course=course,
-                          once=onetime.store(sessions, redis_url or os.environ.get("REDIS_URL")))
+                          once=onetime.store(redis_url or os.environ.get("REDIS_URL")))
     app.extensions[EXTENSION] = context
     http = requests.Session()
     http.headers["User-Agent"] = "stopsexting-lti"
@@ -111,14 +111,18 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
         try:
             message = MessageLaunch(lti_request, tool_conf, Nonces(lti_request, tool.secret),
-                                    app.config[PLATFORM_HTTP], tool.one_time, app.config[KEY_SETS])
+                                    app.config[PLATFORM_HTTP], app.config[KEY_SETS])
             message.validate()
-            if message.is_deep_link_launch():
-                return deep_linking.start(tool, message, request.script_root)
-            if not message.is_resource_launch():
+            deep_link = message.is_deep_link_launch()
+            if not deep_link and not message.is_resource_launch():
                 raise LaunchRefused(400, "this tool only opens modules (LtiResourceLinkRequest)")
-            module = module_for(tool.course, message.body())
-            row = record(tool.sessions, message, module, SESSION_TTL_SECONDS)
+            module = None if deep_link else module_for(tool.course, message.body())
+            with tool.sessions.begin() as db_session:  # one commit: the nonce used up and the launch recorded
+                accept(db_session, tool.once, message)
+                row = None if module is None else record(db_session, tool_conf, message, module,
+                                                         SESSION_TTL_SECONDS)
+            if module is None or row is None:  # a Deep Linking request: nothing to record but its nonce
+                return deep_linking.start(tool, message, request.script_root)
         except LaunchRefused as refused:
             return refusal(refused.status, refused.message)
         except LtiException as error:

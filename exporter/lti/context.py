@@ -26,11 +26,7 @@ class ToolContext:
     # Posts a score as soon as it is written; tests hand in one whose HTTP goes to a fake platform.
     grades: GradeSender = field(default_factory=lambda: GradeSender())
     # Where nonces and states are used up: the database unless REDIS_URL names Redis (exporter.lti.onetime).
-    once: OneTime | None = None
-
-    @property
-    def one_time(self) -> OneTime:
-        return self.once or DatabaseOneTime(self.sessions)
+    once: OneTime = field(default_factory=DatabaseOneTime)
 
 
 def tool() -> ToolContext:

@@ -3,8 +3,8 @@
 Nothing about a login is kept on the server or in a session cookie: the nonce we send the platform is signed
 by us and carries the login's target_link_uri and time, so the launch can check that we issued it, for which
 resource, and how long ago. pylti1p3's state cookie remains (it binds the launch to the browser that logged
-in); it is Partitioned on https so that it survives in the platform's iframe. Used nonces and states are
-written once (exporter.lti.onetime), which is what makes a replayed id_token fail. After a launch the page
+in); it is Partitioned on https so that it survives in the platform's iframe. A used nonce is written once
+(exporter.lti.onetime), which is what makes a replayed id_token fail. After a launch the page
 gets a session token (exporter.lti.session) bound to the Launch row, instead of pylti1p3's cookie-bound
 launch cache."""
 
@@ -28,13 +28,12 @@ from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
 from pylti1p3.exception import LtiException
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from exporter.loader import Course
-from exporter.lti import toolconf, validation
+from exporter.lti import validation
 from exporter.lti.keysets import KeySet, KeySets
-from exporter.lti.models import Deployment, Launch, Nonce, OidcState, utcnow
+from exporter.lti.models import Launch, utcnow
 from exporter.lti.onetime import OneTime
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused
@@ -75,7 +74,7 @@ class Nonces(FlaskSessionService):
         return True
 
     def check_state_is_valid(self, state: str, id_token_hash: str) -> bool:
-        """pylti1p3 lets a state whose launch it cached pass again (a page reload); ours are single use, so
+        """pylti1p3 lets a state whose launch it cached pass again (a page reload); we cache no launch, so
         the state must always match the login's cookie."""
         return False
 
@@ -106,14 +105,13 @@ class Login(FlaskOIDCLogin):
 
 
 class MessageLaunch(FlaskMessageLaunch):
-    """pylti1p3's launch validation plus validation.py's checks, and one-time nonces and states."""
+    """pylti1p3's launch validation plus validation.py's checks."""
 
     def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces,
-                 http: requests.Session, once: OneTime, key_sets: KeySets) -> None:
+                 http: requests.Session, key_sets: KeySets) -> None:
         super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
                          requests_session=http)
         self._nonces = nonces
-        self._once = once
         self._key_sets = key_sets
 
     def fetch_public_key(self, key_set_url: str) -> KeySet:
@@ -178,13 +176,8 @@ class MessageLaunch(FlaskMessageLaunch):
         return self
 
     def save_launch_data(self) -> MessageLaunch:
-        """Last step of validation: burn the state and the nonce, so this id_token (and any other carrying the
-        same nonce) is never accepted again. pylti1p3 would cache the launch here; we record it ourselves."""
-        expires = utcnow() + timedelta(seconds=LOGIN_TTL_SECONDS)
-        state = self._get_request_param("state")  # type: ignore[no-untyped-call]
-        nonce = str(self._get_jwt_body()["nonce"])
-        if not self._once.consume(OidcState, state, expires) or not self._once.consume(Nonce, nonce, expires):
-            raise LaunchRefused(403, "this launch was already used: open the activity again from your course")
+        """pylti1p3 would cache the launch here; we record it ourselves (`accept`), in the transaction that
+        uses up the nonce."""
         return self
 
     def body(self) -> Mapping[str, Any]:
@@ -206,26 +199,35 @@ def module_for(course: Course, body: Mapping[str, Any]) -> Module:
     raise LaunchRefused(404, "this link does not point to one of our modules: ask the teacher to add it again")
 
 
-def record(sessions: sessionmaker[Session], launch: MessageLaunch, module: Module, ttl_seconds: int) -> Launch:
+def accept(session: Session, once: OneTime, launch: MessageLaunch) -> None:
+    """Use up the launch's nonce, so that this id_token, and any other carrying the same nonce, is never
+    accepted again (lti.md §5 N3, N4). The state needs no such record: it only opens a launch together with
+    its id_token, whose nonce is gone."""
+    expires = utcnow() + timedelta(seconds=LOGIN_TTL_SECONDS)
+    if not once.consume(session, str(launch.body()["nonce"]), expires):
+        raise LaunchRefused(403, "this launch was already used: open the activity again from your course")
+
+
+def record(session: Session, tool_conf: DbToolConf, launch: MessageLaunch, module: Module,
+           ttl_seconds: int) -> Launch:
     """The Launch row the page's session token points at, with what the grades and API need later."""
     body = launch.body()
     ags: dict[str, Any] = body[AGS] if isinstance(body.get(AGS), dict) else {}
     context: dict[str, Any] = body[CONTEXT] if isinstance(body.get(CONTEXT), dict) else {}
+    issuer, client_id, deployment_id = str(body["iss"]), launch.get_client_id(), str(body[DEPLOYMENT_ID])
+    deployment = tool_conf.deployment(issuer, client_id, deployment_id)
+    if deployment is None:  # validate_deployment found it a moment ago; an administrator removed it since
+        raise LaunchRefused(403, f"deployment {deployment_id!r} of {issuer} is no longer registered")
     now = utcnow()
-    with sessions.begin() as session:
-        registration = toolconf.registration(session, str(body["iss"]), launch.get_client_id())
-        deployment = session.scalars(select(Deployment).where(
-            Deployment.registration_id == registration.id,
-            Deployment.deployment_id == str(body[DEPLOYMENT_ID]))).one()
-        row = Launch(
-            id=secrets.token_urlsafe(32), registration_id=registration.id, deployment_id=deployment.id,
-            sub=str(body["sub"]), context_id=_text(context.get("id")),
-            resource_link_id=_text(body[RESOURCE_LINK].get("id")),
-            roles=json.dumps(body[validation.ROLES]), module_id=module.id, message_type=str(body[MESSAGE_TYPE]),
-            ags_lineitem=_text(ags.get("lineitem")), ags_lineitems=_text(ags.get("lineitems")),
-            ags_scopes=" ".join(str(scope) for scope in ags.get("scope", []) if isinstance(scope, str)),
-            created_at=now, expires_at=now + timedelta(seconds=ttl_seconds))
-        session.add(row)
+    row = Launch(
+        id=secrets.token_urlsafe(32), registration_id=tool_conf.platform(issuer, client_id).id,
+        deployment_id=deployment, sub=str(body["sub"]), context_id=_text(context.get("id")),
+        resource_link_id=_text(body[RESOURCE_LINK].get("id")),
+        roles=json.dumps(body[validation.ROLES]), module_id=module.id, message_type=str(body[MESSAGE_TYPE]),
+        ags_lineitem=_text(ags.get("lineitem")), ags_lineitems=_text(ags.get("lineitems")),
+        ags_scopes=" ".join(str(scope) for scope in ags.get("scope", []) if isinstance(scope, str)),
+        created_at=now, expires_at=now + timedelta(seconds=ttl_seconds))
+    session.add(row)
     return row
 
 

@@ -1,6 +1,10 @@
-"""Single-use values (launch nonces, OIDC states, Deep Linking choices), in the database by default or in
-Redis when REDIS_URL is set. Either way one atomic write decides which of two concurrent requests gets a
-value, never a read-then-write race in our code: an INSERT that a primary key refuses, or SET NX."""
+"""Single-use values (launch nonces, Deep Linking choices), in the database by default or in Redis when
+REDIS_URL is set. Either way one atomic write decides which of two concurrent requests gets a value, never a
+read-then-write race in our code: an INSERT … ON CONFLICT DO NOTHING that returns the row only when it was
+new, or SET NX.
+
+The database store writes in the caller's transaction, so a launch's nonce is used up in the same commit
+that records the launch: a refused launch leaves its nonce unused and nothing else written."""
 
 from __future__ import annotations
 
@@ -8,35 +12,24 @@ from datetime import datetime
 from typing import Protocol
 
 import redis
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from exporter.lti.models import Nonce, OidcState, utcnow
-
-Kind = type[Nonce] | type[OidcState]
+from exporter.lti.db import insert
+from exporter.lti.models import Nonce, utcnow
 
 
 class OneTime(Protocol):
-    def consume(self, kind: Kind, value: str, expires_at: datetime) -> bool:
+    def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
         """True the first time `value` is presented, False on every later try (a replay)."""
         ...
 
 
 class DatabaseOneTime:
-    """The embedded default: the nonce and state tables; an expired row still counts as used."""
+    """The embedded default: the nonce table; an expired row still counts as used."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
-
-    def consume(self, kind: Kind, value: str, expires_at: datetime) -> bool:
-        with self.sessions() as session:
-            session.add(kind(value=value, expires_at=expires_at))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
-        return True
+    def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
+        statement = insert(session, Nonce).values(value=value, expires_at=expires_at).on_conflict_do_nothing()
+        return session.execute(statement.returning(Nonce.value)).first() is not None
 
 
 class RedisOneTime:
@@ -46,13 +39,13 @@ class RedisOneTime:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def consume(self, kind: Kind, value: str, expires_at: datetime) -> bool:
+    def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
         milliseconds = max(1, int((expires_at - utcnow()).total_seconds() * 1000))
-        return bool(self.client.set(f"stopsexting:{kind.__tablename__}:{value}", b"1", nx=True, px=milliseconds))
+        return bool(self.client.set(f"stopsexting:{Nonce.__tablename__}:{value}", b"1", nx=True, px=milliseconds))
 
 
-def store(sessions: sessionmaker[Session], redis_url: str | None) -> OneTime:
+def store(redis_url: str | None) -> OneTime:
     """Redis when a URL is given (REDIS_URL), else the database."""
     if redis_url:
         return RedisOneTime(redis.Redis.from_url(redis_url))
-    return DatabaseOneTime(sessions)
+    return DatabaseOneTime()

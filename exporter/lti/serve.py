@@ -38,11 +38,13 @@ class ToolServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no ty
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes; with SQLite keep it small, PostgreSQL takes more.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker: while one request waits for the database, another runs.")
 @click.option("--database-url", envvar="DATABASE_URL",
               help="PostgreSQL URL; default: the embedded SQLite file instance/stopsexting-lti.sqlite3.")
 @click.option("--lessons", type=click.Path(path_type=Path), default=Path("lessons"), show_default=True,
               help="Folder with program.yaml, the module files and images/.")
-def serve(host: str, port: int, workers: int, database_url: str | None, lessons: Path) -> None:
+def serve(host: str, port: int, workers: int, threads: int, database_url: str | None, lessons: Path) -> None:
     """Run the LTI 1.3 tool (login /lti/login, launch /lti/launch, keys /lti/jwks)."""
     try:
         app = create_app(database_url, lessons=lessons)
@@ -59,5 +61,7 @@ def serve(host: str, port: int, workers: int, database_url: str | None, lessons:
         engine.dispose(close=False)
         delivery.start(tool.sessions, tool.grades)
 
-    ToolServer(app, {"bind": f"{host}:{port}", "workers": workers, "preload_app": True, "post_fork": post_fork,
-                     "accesslog": "-"}).run()
+    # gthread workers keep browsers' connections alive between the module's saves, and a thread waiting on the
+    # database leaves the processor to another; sync workers would open a TCP connection per request.
+    ToolServer(app, {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
+                     "preload_app": True, "post_fork": post_fork, "accesslog": "-"}).run()
