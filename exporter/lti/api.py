@@ -14,12 +14,12 @@ from functools import cache
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import Executable, Text, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Executable, Text, bindparam, select
 from sqlalchemy.orm import Session
 
 from exporter.lti import grades
 from exporter.lti.context import tool
+from exporter.lti.db import autocommit, insert
 from exporter.lti.models import Attempt, Launch, UTCDateTime, utcnow
 from exporter.lti.session import SessionError, verify
 
@@ -49,10 +49,12 @@ def save_state() -> Response:
     if not isinstance(state, str) or len(state) > MAX_STATE_CHARS or not _is_json_object(state):
         _refuse(400, f"state must be the module's saved state: a JSON object of at most {MAX_STATE_CHARS} "
                      "characters, as a string")
-    with context.sessions.begin() as session:
-        if _upsert_attempt(session, launch_id, utcnow(), state) is None:
+    with autocommit(context.sessions) as connection:
+        saved = _upsert_attempt(connection, launch_id, utcnow(), state) is not None
+    if not saved:
+        with context.sessions() as session:
             _launch(session, launch_id)
-            _refuse(401, "the launch has expired: relaunch the activity from the course")
+        _refuse(401, "the launch has expired: relaunch the activity from the course")
     return jsonify(saved=True)
 
 
@@ -62,7 +64,7 @@ def report_score() -> Response:
     with context.sessions.begin() as session:
         launch = _launch(session, launch_id)
         status, score = _score(_body())
-        attempt_id = _upsert_attempt(session, launch_id, now, None)
+        attempt_id = _upsert_attempt(session.connection(), launch_id, now, None)
         attempt = session.get_one(Attempt, attempt_id, with_for_update=True)
         final = status in FINAL
         outcome = ("completed" if final else "incomplete", status if status in ("passed", "failed") else "unknown",
@@ -127,14 +129,12 @@ def _score(body: dict[str, Any]) -> tuple[str, float | None]:
     return status, None if raw is None else raw / 100
 
 
-def _upsert_attempt(session: Session, launch_id: str, now: datetime, state: str | None) -> int | None:
+def _upsert_attempt(connection: Connection, launch_id: str, now: datetime, state: str | None) -> int | None:
     """The attempt's id, created on first use from the launch, or None when the launch is unknown, expired
     or not for a module. One atomic INSERT … ON CONFLICT, so two first saves racing from two tabs cannot both
     insert."""
-    statement = _upsert_statement(session.get_bind().dialect.name, state is not None)
-    # On the session's connection, as plain SQL: given parameters, session.execute would take it for an ORM
-    # bulk insert.
-    attempt_id: int | None = session.connection().execute(
+    statement = _upsert_statement(connection.dialect.name, state is not None)
+    attempt_id: int | None = connection.execute(
         statement, {"launch_id": launch_id, "now": now, "state": state or ""}).scalar_one_or_none()
     return attempt_id
 
@@ -148,8 +148,7 @@ def _upsert_statement(dialect: str, saves_state: bool) -> Executable:
     source = select(*(getattr(Launch, name) for name in columns), state, now, now).where(
         Launch.id == bindparam("launch_id"), Launch.expires_at > now, Launch.module_id.is_not(None),
         Launch.resource_link_id.is_not(None))
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Attempt).from_select([*columns, "state", "created_at", "updated_at"], source)
+    statement = insert(dialect, Attempt).from_select([*columns, "state", "created_at", "updated_at"], source)
     changes: dict[str, Any] = {"updated_at": now, "state": state} if saves_state else {"updated_at": now}
     return statement.on_conflict_do_update(
         index_elements=[Attempt.registration_id, Attempt.sub, Attempt.resource_link_id, Attempt.module_id],

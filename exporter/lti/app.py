@@ -5,7 +5,6 @@ the app is created before the workers fork (exporter.lti.serve), so all workers 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -26,7 +25,8 @@ from exporter.lti.keysets import KeySets
 from exporter.lti.launch import Login, MessageLaunch, Nonces, accept, module_for, record
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused, on_this_host
-from exporter.render import Renderer, Site
+from exporter.model import Module
+from exporter.render import Renderer
 
 API_PREFIX = "/lti/api"
 PLATFORM_HTTP = "LTI_PLATFORM_HTTP"  # app.config key: the requests.Session for platform JWKS fetches
@@ -73,19 +73,17 @@ def session_secret(sessions: sessionmaker[Session]) -> bytes:
 
 def _routes(app: Flask, tool: ToolContext) -> None:
     tool_conf = DbToolConf(tool.sessions)
-    versions: dict[str, str] = {}
 
-    def assets(module_id: str) -> tuple[Site, str]:
-        """The module's files a page may fetch (never index.html or teacher.html) and their content version,
-        which is in the URL so that the files can be cached for good."""
-        site = tool.renderer.render(tool.course.module(module_id), pages.ADAPTERS)
-        public = {path: data for path, data in site.items() if path.startswith(("assets/", "images/"))}
-        if module_id not in versions:
-            digest = hashlib.sha256()
-            for path in sorted(public):
-                digest.update(path.encode() + b"\0" + hashlib.sha256(public[path]).digest())
-            versions[module_id] = digest.hexdigest()[:16]
-        return public, versions[module_id]
+    def launch_page(module: Module, script_root: str, token: str, instructor: bool, resource_link_id: str) -> bytes:
+        _, version = pages.assets(tool.renderer, module.id)
+        return pages.module_page(tool.renderer, module, token=token, api=f"{script_root}{API_PREFIX}",
+                                 base=f"{script_root}/lti/static/{module.id}/{version}/", instructor=instructor,
+                                 class_url=f"{script_root}/lti/class/{quote(resource_link_id)}")
+
+    # Every page rendered now, before gunicorn forks the workers: no student's launch waits for a rendering.
+    for module in tool.course.modules:
+        for instructor in (False, True):
+            launch_page(module, "", "token", instructor, "link")
 
     @app.route("/lti/login", methods=["GET", "POST"])
     def login() -> Response:
@@ -127,13 +125,8 @@ def _routes(app: Flask, tool: ToolContext) -> None:
             return refusal(refused.status, refused.message)
         except LtiException as error:
             return refusal(403, str(error))
-        _, version = assets(module.id)
-        page = pages.module_page(tool.renderer, module,
-                                 token=session.issue(tool.secret, row.id, SESSION_TTL_SECONDS),
-                                 api=f"{request.script_root}{API_PREFIX}",
-                                 base=f"{request.script_root}/lti/static/{module.id}/{version}/",
-                                 instructor=message.check_teacher_access(),
-                                 class_url=f"{request.script_root}/lti/class/{quote(row.resource_link_id or '')}")
+        page = launch_page(module, request.script_root, session.issue(tool.secret, row.id, SESSION_TTL_SECONDS),
+                           message.check_teacher_access(), row.resource_link_id or "")
         response = Response(page, mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"  # the page embeds this launch's session token
         return response
@@ -156,7 +149,7 @@ def _routes(app: Flask, tool: ToolContext) -> None:
     def static_file(module_id: str, version: str, path: str) -> Response:
         if module_id not in {module.id for module in tool.course.modules}:
             abort(404)
-        files, current = assets(module_id)
+        files, current = pages.assets(tool.renderer, module_id)
         if version != current or path not in files:
             abort(404)
         response = Response(files[path], mimetype=_mimetype(path))

@@ -9,9 +9,11 @@ that records the launch: a refused launch leaves its nonce unused and nothing el
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Protocol
 
 import redis
+from sqlalchemy import Executable, bindparam
 from sqlalchemy.orm import Session
 
 from exporter.lti.db import insert
@@ -28,8 +30,17 @@ class DatabaseOneTime:
     """The embedded default: the nonce table; an expired row still counts as used."""
 
     def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
-        statement = insert(session, Nonce).values(value=value, expires_at=expires_at).on_conflict_do_nothing()
-        return session.execute(statement.returning(Nonce.value)).first() is not None
+        statement = _consume_statement(session.get_bind().dialect.name)
+        # On the session's connection, as plain SQL: given parameters, session.execute would take it for an
+        # ORM bulk insert.
+        return session.connection().execute(statement, {"value": value, "expires_at": expires_at}).first() is not None
+
+
+@cache
+def _consume_statement(dialect: str) -> Executable:
+    """Built once per database: building a statement costs more than running it."""
+    return insert(dialect, Nonce).values(value=bindparam("value"), expires_at=bindparam("expires_at")) \
+        .on_conflict_do_nothing().returning(Nonce.value)
 
 
 class RedisOneTime:

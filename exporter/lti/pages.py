@@ -8,6 +8,7 @@ teacher notes: a learner can fetch any static URL."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 
@@ -54,12 +55,17 @@ def _rendered(renderer: Renderer, module_id: str, api: str, base: str, instructo
     return renderer.page("module.html.j2", context)
 
 
-def asset(renderer: Renderer, module: Module, path: str) -> bytes | None:
-    """A file the page loads (`assets/…`, `images/…`), or None. Not the packaged page itself: it lacks the
-    session and would run unsaved."""
-    if path == "index.html":
-        return None
-    return renderer.render(module, ADAPTERS).get(path)
+@functools.lru_cache(maxsize=64)
+def assets(renderer: Renderer, module_id: str) -> tuple[dict[str, bytes], str]:
+    """The files a module's page fetches (`assets/…`, `images/…`) and their content version, which is in
+    their URL so that browsers keep them for good. Never the packaged page (it lacks the session and would run
+    unsaved) nor teacher notes: a learner can fetch any static URL."""
+    site = renderer.render(renderer.course.module(module_id), ADAPTERS)
+    public = {path: data for path, data in site.items() if path.startswith(("assets/", "images/"))}
+    digest = hashlib.sha256()
+    for path in sorted(public):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(public[path]).digest())
+    return public, digest.hexdigest()[:16]
 
 
 def _script_json(value: object) -> str:

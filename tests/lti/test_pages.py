@@ -40,11 +40,11 @@ def test_teacher_notes_and_the_class_view_link_are_for_instructors_only(course: 
 
 
 def test_assets_come_from_the_lti_site_without_the_page_or_teacher_notes(course: Course) -> None:
-    renderer, module = Renderer(course), course.modules[0]
-    assert pages.asset(renderer, module, "assets/lti.js") is not None
-    assert pages.asset(renderer, module, "assets/core.js") is not None
-    assert pages.asset(renderer, module, "index.html") is None
-    assert pages.asset(renderer, module, "teacher.html") is None
+    files, version = pages.assets(Renderer(course), course.modules[0].id)
+    assert {"assets/lti.js", "assets/core.js", "assets/style.css"} <= files.keys()
+    assert "index.html" not in files and "teacher.html" not in files
+    assert all(path.startswith(("assets/", "images/")) for path in files)
+    assert len(version) == 16
 
 
 def test_packages_never_get_the_lti_parts(course: Course) -> None:
