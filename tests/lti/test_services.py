@@ -41,16 +41,14 @@ class FakePlatform(BaseAdapter):
         self.revoked: set[str] = set()
         self.pages: dict[str, tuple[int, object, dict[str, str]]] = {SERVICE: (200, {"ok": True}, {})}
         self.calls: list[requests.PreparedRequest] = []
-
-    @property
-    def issued(self) -> list[str]:
-        return [f"token-{number}" for number in range(1, len(self.token_forms) + 1)]
+        self.issued: list[str] = []  # token-N answers the N-th token request
 
     def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> requests.Response:
         if request.url == TOKEN_URL:
             self.token_forms.append({name: values[0] for name, values in parse_qs(str(request.body)).items()})
             if self.token_refusal is not None:
                 return reply(request, *self.token_refusal)
+            self.issued.append(f"token-{len(self.token_forms)}")
             return reply(request, 200, json.dumps({"access_token": self.issued[-1], "token_type": "Bearer",
                                                    "expires_in": self.lifetime}))
         self.calls.append(request)
@@ -194,6 +192,21 @@ def test_a_401_drops_the_token_and_the_call_is_made_once_more_with_a_new_one(
     assert platform.issued == ["token-1", "token-2"] and platform.calls[-1].headers["Authorization"] == "Bearer token-2"
 
 
+def test_a_token_refused_with_401_is_not_used_again_even_when_no_new_one_came(
+        sessions: sessionmaker[Session]) -> None:
+    platform = FakePlatform()
+    service = client(platform)
+    call(service, sessions)
+    platform.revoked.add("token-1")
+    platform.token_refusal = (503, "token.php is down")
+    with pytest.raises(services.ServiceError, match=r"HTTP 503 token\.php is down"):
+        call(service, sessions, NOW + timedelta(seconds=5))
+    platform.token_refusal = None
+    assert call(service, sessions, NOW + timedelta(seconds=10)).status_code == 200
+    assert [sent.headers["Authorization"] for sent in platform.calls] == [
+        "Bearer token-1", "Bearer token-1", "Bearer token-3"]  # the second token request was refused
+
+
 def test_a_second_401_is_the_callers_to_report(sessions: sessionmaker[Session]) -> None:
     platform = FakePlatform()
     platform.revoked.update(f"token-{number}" for number in range(1, 10))  # the platform refuses our client
@@ -221,5 +234,7 @@ def test_an_unreachable_platform_is_an_error_naming_the_url(sessions: sessionmak
 
     http = requests.Session()
     http.mount("https://", Down())
-    with pytest.raises(services.ServiceError, match=f"^access token request to {TOKEN_URL} failed: connection"):
+    with pytest.raises(services.ServiceError) as failed:
         call(services.ServiceClient(http, services.MemoryTokenCache()), sessions)
+    assert str(failed.value) == f"access token request to {TOKEN_URL} failed: connection refused"
+    assert failed.value.status is None
