@@ -19,7 +19,7 @@ import requests
 from requests.adapters import BaseAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
-from exporter.lti import keys, services
+from exporter.lti import grades, keys, services
 from exporter.lti.models import Registration
 from tests.lti import factories
 
@@ -238,3 +238,13 @@ def test_an_unreachable_platform_is_an_error_naming_the_url(sessions: sessionmak
         call(services.ServiceClient(http, services.MemoryTokenCache()), sessions)
     assert str(failed.value) == f"access token request to {TOKEN_URL} failed: connection refused"
     assert failed.value.status is None
+
+
+def test_workers_share_tokens_through_redis_when_redis_url_is_set(monkeypatch: pytest.MonkeyPatch,
+                                                                  redis_url: str) -> None:
+    """The grade sender the app builds takes its cache from REDIS_URL, as gunicorn's workers then do."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert isinstance(grades.GradeSender().tokens, services.MemoryTokenCache)
+    assert services.token_cache() is services.token_cache()  # one per process, for every client in it
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    assert isinstance(grades.GradeSender().tokens, services.RedisTokenCache)
