@@ -9,19 +9,16 @@ same user and line item (Moodle answers 409 otherwise)."""
 from __future__ import annotations
 
 import json
-import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import jwt
 import requests
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from exporter.lti import keys
+from exporter.lti import services
 from exporter.lti.models import Attempt, GradeOutbox, Launch, Registration
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -32,8 +29,6 @@ LONGEST_DELAY = timedelta(hours=6)
 MAX_TRIES = 30  # with the delays above: about a week of outage before a row is given up as failed
 LEASE = timedelta(minutes=2)  # a row being posted is not picked up by another worker meanwhile
 BATCH = 100
-TIMEOUT = (5.0, 15.0)  # connect, read: a hung platform must not hold a worker for long
-TOKEN_MARGIN_SECONDS = 30  # renew a little before the platform's expiry, not after a refusal
 
 
 def scores_url(lineitem: str) -> str:
@@ -97,36 +92,6 @@ def backoff(tries: int) -> timedelta:
     return min(FIRST_DELAY * (1 << (tries - 1)), LONGEST_DELAY)
 
 
-class TokenCache:
-    """Platform access tokens by (issuer, client_id, scopes) until they expire. pylti1p3 asks for a new token
-    on every service call (lti.md §1.4) and platforms rate-limit the token endpoint. Per process."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str], now: float) -> str | None:
-        with self._lock:
-            found = self._tokens.get(key)
-        return found[0] if found is not None and now < found[1] else None
-
-    def put(self, key: tuple[str, str, str], token: str, expires_at: float) -> None:
-        with self._lock:
-            self._tokens[key] = (token, expires_at)
-
-    def drop(self, key: tuple[str, str, str]) -> None:
-        with self._lock:
-            self._tokens.pop(key, None)
-
-
-class PostError(Exception):
-    """A score did not reach the platform; the message goes to the outbox row's `last_error`."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 @dataclass(frozen=True)
 class Claimed:
     """What posting one outbox row needs, read in a short transaction: no database transaction stays open
@@ -140,15 +105,13 @@ class Claimed:
     registration: Registration
 
 
-_shared_tokens = TokenCache()
-
-
 class GradeSender:
-    """Posts outbox rows. `http` and `tokens` are per sender so tests can point them at a fake platform."""
+    """Posts outbox rows. `http` and `tokens` are per sender so tests can point them at a fake platform; the
+    default cache is REDIS_URL's when set (exporter.lti.services)."""
 
-    def __init__(self, http: requests.Session | None = None, tokens: TokenCache | None = None) -> None:
+    def __init__(self, http: requests.Session | None = None, tokens: services.TokenCache | None = None) -> None:
         self.http = http or requests.Session()
-        self.tokens = tokens or _shared_tokens
+        self.tokens = tokens or services.token_cache()
 
     def deliver(self, sessions: sessionmaker[Session], row_id: int, now: datetime) -> bool:
         """Post one due row; True when the platform took it. Failures are recorded on the row, never raised."""
@@ -159,7 +122,7 @@ class GradeSender:
         for _ in range(2):  # the second round only after a 409, with a later timestamp
             try:
                 self._post(sessions, claimed.registration, claimed.url, body, now)
-            except PostError as refused:
+            except services.ServiceError as refused:
                 error = refused
                 if refused.status == 409:
                     timestamp = later(now, timestamp)
@@ -173,46 +136,11 @@ class GradeSender:
 
     def _post(self, sessions: sessionmaker[Session], registration: Registration, lineitem: str,
               body: dict[str, Any], now: datetime) -> None:
-        key = (registration.issuer, registration.client_id, SCORE_SCOPE)
-        token = self.tokens.get(key, now.timestamp()) or self._fetch_token(sessions, registration, key, now)
-        try:
-            response = self.http.post(scores_url(lineitem), data=json.dumps(body), timeout=TIMEOUT,
-                                      headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE})
-        except requests.RequestException as error:
-            raise PostError(f"score post to {lineitem} failed: {error}") from error
-        if response.status_code == 401:
-            self.tokens.drop(key)  # revoked or expired early: the next try asks for a new one
+        response = services.ServiceClient(self.http, self.tokens).request(
+            sessions, registration, [SCORE_SCOPE], now, "POST", scores_url(lineitem),
+            headers={"Content-Type": SCORE_TYPE}, data=json.dumps(body))
         if not response.ok:
-            raise PostError(f"platform refused the score: HTTP {response.status_code} {response.text[:300]}",
-                            response.status_code)
-
-    def _fetch_token(self, sessions: sessionmaker[Session], registration: Registration,
-                     key: tuple[str, str, str], now: datetime) -> str:
-        """client_credentials with a JWT assertion signed by our active key (LTI Security Framework §4.1)."""
-        tool_key = keys.active_key(sessions)
-        issued = int(now.timestamp())
-        assertion = jwt.encode(
-            {"iss": registration.client_id, "sub": registration.client_id,
-             "aud": registration.auth_audience or registration.auth_token_url,
-             "iat": issued, "exp": issued + 60, "jti": uuid.uuid4().hex},
-            tool_key.private_pem, algorithm="RS256", headers={"kid": tool_key.kid})
-        form = {"grant_type": "client_credentials",
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": assertion, "scope": SCORE_SCOPE}
-        try:
-            response = self.http.post(registration.auth_token_url, data=form, timeout=TIMEOUT)
-        except requests.RequestException as error:
-            raise PostError(f"access token request to {registration.auth_token_url} failed: {error}") from error
-        try:
-            reply = response.json() if response.ok else {}
-            token, lifetime = reply["access_token"], int(reply.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
-            raise PostError(f"platform gave no access token: HTTP {response.status_code} "
-                            f"{response.text[:300]}", response.status_code) from None
-        if not isinstance(token, str):
-            raise PostError("platform gave no access token: access_token is not a string")
-        self.tokens.put(key, token, now.timestamp() + lifetime - TOKEN_MARGIN_SECONDS)
-        return token
+            raise services.ServiceError.refused("platform refused the score", response)
 
 
 def deliver_due(sessions: sessionmaker[Session], now: datetime, sender: GradeSender | None = None) -> int:
@@ -241,7 +169,7 @@ def _claim(sessions: sessionmaker[Session], row_id: int, now: datetime) -> Claim
 
 
 def _record(sessions: sessionmaker[Session], claimed: Claimed, body: dict[str, Any], timestamp: datetime,
-            error: PostError | None, now: datetime) -> None:
+            error: services.ServiceError | None, now: datetime) -> None:
     tries = claimed.tries + 1
     values: dict[str, Any] = {"tries": tries, "payload": json.dumps(body, sort_keys=True),
                               "score_timestamp": timestamp}

@@ -138,6 +138,8 @@ class Launch(Base):
     ags_lineitem: Mapped[str | None] = mapped_column(String(2048))
     ags_lineitems: Mapped[str | None] = mapped_column(String(2048))
     ags_scopes: Mapped[str] = mapped_column(Text, default="", server_default="")  # space-separated
+    # The launch's NRPS claim (`context_memberships_url`): where the class view reads the course's members.
+    nrps_memberships_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from exporter.lti import delivery, grades
+from exporter.lti import delivery, grades, services
 from exporter.lti.models import GradeOutbox, utcnow
 from tests.lti.test_grades import FakePlatform, finished, outbox, sender
 
@@ -46,7 +46,7 @@ def test_the_loop_survives_a_failing_round(sessions: sessionmaker[Session]) -> N
 
     platform = FakePlatform()
     row = finished(sessions, now=utcnow())
-    flaky = Flaky(sender(platform).http, grades.TokenCache())
+    flaky = Flaky(sender(platform).http, services.MemoryTokenCache())
     stop = delivery.start(sessions, flaky, interval=0.05)
     try:
         deadline = time.monotonic() + 10

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from exporter.lti import delivery, grades, session
+from exporter.lti import delivery, grades, services, session
 from exporter.lti.app import create_app
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Attempt, GradeOutbox, Launch, utcnow
@@ -43,7 +43,7 @@ def healthy_app(database_url: str, platform: FakePlatform) -> Flask:
     app = create_app(database_url, secret=SECRET, lessons=LESSONS, testing=True)
     context: ToolContext = app.extensions[EXTENSION]
     context.grades.http.mount(factories.ISSUER, platform)
-    context.grades.tokens = grades.TokenCache()
+    context.grades.tokens = services.MemoryTokenCache()
     return app
 
 

@@ -15,7 +15,7 @@ from requests.adapters import BaseAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from exporter.lti import grades, keys
+from exporter.lti import grades, keys, services
 from exporter.lti.models import Attempt, GradeOutbox, Launch
 from tests.lti import factories
 
@@ -80,7 +80,7 @@ def reply(request: requests.PreparedRequest, status: int, body: object) -> reque
 def sender(platform: FakePlatform) -> grades.GradeSender:
     http = requests.Session()
     http.mount("https://", platform)
-    return grades.GradeSender(http, grades.TokenCache())
+    return grades.GradeSender(http, services.MemoryTokenCache())
 
 
 def finished(sessions: sessionmaker[Session], sub: str = "user-7", score: float | None = 0.87,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from exporter.lti import db
-from exporter.lti.models import Base
+from exporter.lti.models import Base, Launch
+from tests.lti import factories
 
 TABLES = {"lti_registration", "lti_deployment", "lti_tool_key", "lti_launch", "lti_attempt", "lti_grade_outbox",
           "lti_nonce", "lti_oidc_state"}
@@ -49,6 +51,36 @@ def test_downgrade_removes_everything_and_upgrade_restores_it(database_url: str)
     db.migrate(database_url)  # a second start finds nothing to do
     assert tables(database_url) == TABLES | {"alembic_version"}
     assert drift(database_url) == []
+
+
+def launch_columns(url: str) -> set[str]:
+    engine = db.make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns("lti_launch")}
+    finally:
+        engine.dispose()
+
+
+def test_0003_adds_the_launch_nrps_url_and_its_downgrade_keeps_the_launches(database_url: str) -> None:
+    db.migrate(database_url)
+    engine = db.make_engine(database_url)
+    with db.session_factory(engine).begin() as session:
+        registration = factories.registration(session)
+        session.add(Launch(id="launch-1", registration_id=registration.id,
+                           deployment_id=registration.deployments[0].id, sub="user-7",
+                           message_type="LtiResourceLinkRequest", expires_at=datetime(2026, 12, 1, tzinfo=UTC),
+                           nrps_memberships_url="https://moodle.school.example/memberships"))
+    engine.dispose()
+    db.downgrade(database_url, "0002")
+    assert "nrps_memberships_url" not in launch_columns(database_url)
+    db.migrate(database_url)
+    assert "nrps_memberships_url" in launch_columns(database_url)
+    assert drift(database_url) == []
+    engine = db.make_engine(database_url)
+    with engine.connect() as connection:  # the launch outlived the round trip; its URL did not
+        assert connection.execute(text("SELECT id, nrps_memberships_url FROM lti_launch")).all() == [
+            ("launch-1", None)]
+    engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

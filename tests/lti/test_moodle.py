@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from exporter.cli import main
-from exporter.lti import api, grades
+from exporter.lti import api, services
 from exporter.lti.app import PLATFORM_HTTP, create_app
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Attempt, GradeOutbox, Launch
@@ -129,7 +129,7 @@ def tool(database_url: str, moodle: Moodle) -> Flask:
         factories.registration(session, CLIENT_ID, deployment_ids=(TYPE_ID,))
     app.config[PLATFORM_HTTP].mount(WWWROOT, JsonAdapter(moodle.certs))
     context.grades.http.mount(WWWROOT, moodle.services)
-    context.grades.tokens = grades.TokenCache()  # not the process-wide cache other tests' platforms filled
+    context.grades.tokens = services.MemoryTokenCache()  # not the process-wide cache other tests' platforms filled
     return app
 
 
