@@ -19,8 +19,9 @@ from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import load_course
-from exporter.lti import api, db, deep_linking, keys, onetime, pages, session
+from exporter.lti import api, db, deep_linking, keys, onetime, pages, services, session
 from exporter.lti.context import EXTENSION, ToolContext
+from exporter.lti.grades import GradeSender
 from exporter.lti.keysets import KeySets
 from exporter.lti.launch import Login, MessageLaunch, Nonces, accept, module_for, record
 from exporter.lti.toolconf import DbToolConf
@@ -37,16 +38,18 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 def create_app(database_url: str | None = None, *, secret: bytes | None = None, lessons: Path = Path("lessons"),
                testing: bool = False, redis_url: str | None = None) -> Flask:
-    """`redis_url` (default: REDIS_URL) keeps nonces and states in Redis instead of the database."""
+    """`redis_url` (default: REDIS_URL) keeps nonces and the platforms' access tokens in Redis, shared by
+    every worker, instead of the database and each process."""
     url = db.database_url(database_url)
     db.migrate(url)
     sessions = db.session_factory(db.make_engine(url))
     course = load_course(lessons)
     app = Flask(__name__, static_folder=None)
     app.testing = testing
+    redis = redis_url or os.environ.get("REDIS_URL")
     context = ToolContext(sessions=sessions, secret=secret or session_secret(sessions),
                           renderer=Renderer(course), course=course,
-                          once=onetime.store(redis_url or os.environ.get("REDIS_URL")))
+                          grades=GradeSender(tokens=services.token_cache(redis)), once=onetime.store(redis))
     app.extensions[EXTENSION] = context
     http = requests.Session()
     http.headers["User-Agent"] = "stopsexting-lti"

@@ -32,7 +32,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from exporter.loader import Course
-from exporter.lti import validation
+from exporter.lti import nrps, validation
 from exporter.lti.keysets import KeySet, KeySets
 from exporter.lti.models import Launch, utcnow
 from exporter.lti.onetime import OneTime
@@ -213,8 +213,8 @@ def record(session: Session, tool_conf: DbToolConf, launch: MessageLaunch, modul
            ttl_seconds: int) -> Launch:
     """The Launch row the page's session token points at, with what the grades and API need later."""
     body = launch.body()
-    ags: dict[str, Any] = body[AGS] if isinstance(body.get(AGS), dict) else {}
-    context: dict[str, Any] = body[CONTEXT] if isinstance(body.get(CONTEXT), dict) else {}
+    ags, context, members = (body[claim] if isinstance(body.get(claim), dict) else {}
+                             for claim in (AGS, CONTEXT, nrps.CLAIM))
     issuer, client_id, deployment_id = str(body["iss"]), launch.get_client_id(), str(body[DEPLOYMENT_ID])
     deployment = tool_conf.deployment(issuer, client_id, deployment_id)
     if deployment is None:  # validate_deployment found it a moment ago; an administrator removed it since
@@ -227,6 +227,7 @@ def record(session: Session, tool_conf: DbToolConf, launch: MessageLaunch, modul
         roles=json.dumps(body[validation.ROLES]), module_id=module.id, message_type=str(body[MESSAGE_TYPE]),
         ags_lineitem=_text(ags.get("lineitem")), ags_lineitems=_text(ags.get("lineitems")),
         ags_scopes=" ".join(str(scope) for scope in ags.get("scope", []) if isinstance(scope, str)),
+        nrps_memberships_url=_text(members.get("context_memberships_url")),
         created_at=now, expires_at=now + timedelta(seconds=ttl_seconds))
     # A plain INSERT on the session's connection: the row is only written, and the ORM's unit of work would
     # cost a launch more than the statement itself.

@@ -198,12 +198,3 @@ class Nonce(Base):
 
     value: Mapped[str] = mapped_column(String, primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class OidcState(Base):
-    """An OIDC login state already used, consumed the same way as nonces."""
-
-    __tablename__ = "lti_oidc_state"
-
-    value: Mapped[str] = mapped_column(String, primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -45,6 +45,7 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 REFUSAL_TITLE = "Не вдалося відкрити модуль"
+MEMBERSHIPS = f"{ISSUER}/mod/lti/services.php/CourseSection/1/bindings/1/memberships?type_id=1"
 
 
 @dataclass
@@ -194,6 +195,7 @@ class PeerLaunch(LTIAdvantageMessageLaunchAbstract):
         self.set_launch_context_claim("course-1", context_title="7-А")
         self.set_ags(lineitems_url=f"{ISSUER}/ctx/course-1/lineitems",
                      lineitem_url=f"{ISSUER}/ctx/course-1/lineitems/7/lineitem")
+        self.set_nrps(MEMBERSHIPS)
 
     def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return launch_data

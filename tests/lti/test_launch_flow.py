@@ -14,7 +14,7 @@ from jwcrypto.jwk import JWK
 from exporter.lti import session
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Launch
-from tests.lti.platform import MODULE, PlatformKey, peer_launch, rows, tool_app
+from tests.lti.platform import MEMBERSHIPS, MODULE, PlatformKey, peer_launch, rows, tool_app
 
 TEACHER_NOTES = "Для вчителя: як провести цей модуль"
 
@@ -39,6 +39,7 @@ def test_learner_launch_opens_the_module_with_its_session(tool: tuple[Flask, Fla
     assert (launch.sub, launch.module_id, launch.resource_link_id) == ("student-1", MODULE, "rl-1")
     assert launch.ags_lineitem and launch.ags_lineitem.endswith("/lineitems/7/lineitem")
     assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in launch.ags_scopes.split()
+    assert launch.nrps_memberships_url == MEMBERSHIPS  # for the class view's member list, query and all
     embedded = json.loads(page.split('id="lti-session">', 1)[1].split("</script>", 1)[0])
     assert embedded["api"] == "/lti/api"
     assert session.verify(context.secret, embedded["token"]) == launch.id

@@ -15,7 +15,7 @@ from exporter.lti.models import Base, Launch
 from tests.lti import factories
 
 TABLES = {"lti_registration", "lti_deployment", "lti_tool_key", "lti_launch", "lti_attempt", "lti_grade_outbox",
-          "lti_nonce", "lti_oidc_state"}
+          "lti_nonce"}
 
 
 def tables(url: str) -> set[str]:
@@ -81,6 +81,16 @@ def test_0003_adds_the_launch_nrps_url_and_its_downgrade_keeps_the_launches(data
         assert connection.execute(text("SELECT id, nrps_memberships_url FROM lti_launch")).all() == [
             ("launch-1", None)]
     engine.dispose()
+
+
+def test_0004_drops_the_oidc_states_and_its_downgrade_brings_the_table_back(database_url: str) -> None:
+    db.migrate(database_url)
+    assert "lti_oidc_state" not in tables(database_url)
+    db.downgrade(database_url, "0003")
+    assert "lti_oidc_state" in tables(database_url)
+    db.migrate(database_url)
+    assert tables(database_url) == TABLES | {"alembic_version"}
+    assert drift(database_url) == []
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
