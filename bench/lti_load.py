@@ -51,6 +51,7 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 SESSION_SCRIPT = re.compile(r'<script[^>]*\bid="lti-session"[^>]*>(.*?)</script>', re.S)
 STATE_COOKIE = re.compile(r"(lti1p3-state-[^=;\s]+)=([^;]*)")
+AUTH_URL = re.compile(r'\bdata-auth-url="([^"]*)"')  # where the login page's script sends the browser
 TARGETS = {"launches/s": 300.0, "saves/s": 1000.0, "p95 ms": 100.0}
 STARTUP_SECONDS = 60.0
 
@@ -200,18 +201,20 @@ class Client:
         return response.status, response.headers, data
 
     def login(self) -> tuple[dict[str, str], str]:
-        """GET /lti/login as the platform's redirect makes the browser do; the auth request's parameters and
-        the state cookie the browser would keep."""
+        """GET /lti/login as the platform's redirect makes the browser do; the auth request's parameters (from
+        the URL the login page's script goes on to) and the state cookie the browser would keep."""
         query = urlencode({"iss": self.plan.issuer, "login_hint": self.sub, "target_link_uri": self.target,
                            "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT_ID, "lti_message_hint": "bench"})
         status, headers, data = self.request("GET", f"/lti/login?{query}")
-        if status != 302:
-            raise Failure(f"login {status}: {snippet(data)}")
-        auth = {name: values[0] for name, values in parse_qs(urlsplit(headers["Location"]).query).items()}
+        found = AUTH_URL.search(data.decode(errors="replace"))
+        if status != 200 or found is None:
+            raise Failure(f"login {status} without the auth URL: {snippet(data)}")
+        auth_url = unescape(found.group(1))
+        auth = {name: values[0] for name, values in parse_qs(urlsplit(auth_url).query).items()}
         cookies = [match.group(0) for value in headers.get_all("Set-Cookie") or []
                    if (match := STATE_COOKIE.search(value))]
         if not cookies or "state" not in auth or "nonce" not in auth:
-            raise Failure(f"login 302 without state, nonce or state cookie: {headers['Location']}")
+            raise Failure(f"login page without state, nonce or state cookie: {auth_url}")
         return auth, "; ".join(cookies)
 
     def launch(self, auth: dict[str, str], cookie: str) -> None:

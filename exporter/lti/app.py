@@ -89,7 +89,8 @@ def _routes(app: Flask, tool: ToolContext) -> None:
 
     @app.route("/lti/login", methods=["GET", "POST"])
     def login() -> Response:
-        """OIDC third-party login initiation: send the browser to the platform's auth endpoint."""
+        """OIDC third-party login initiation: a page that sends the browser on to the platform's auth endpoint
+        once it has checked that the state cookie can be kept here (launch.Login.page)."""
         lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
         target = lti_request.get_param("target_link_uri")  # type: ignore[no-untyped-call]
         if not target:
@@ -100,11 +101,10 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         parts = urlsplit(target)
         launch_url = f"{parts.scheme}://{parts.netloc}{request.script_root}/lti/launch"
         try:
-            response: Response = Login(lti_request, tool_conf, Nonces(lti_request, tool.secret), target).redirect(
-                launch_url)
+            return Login(lti_request, tool_conf, Nonces(lti_request, tool.secret), target).page(
+                launch_url, tool.renderer, f"{request.script_root}{request.path}")
         except (LtiException, OIDCException) as error:
             return refusal(403 if isinstance(error, LtiException) else 400, str(error))
-        return response
 
     @app.post("/lti/launch")
     def launch() -> Response:
