@@ -33,6 +33,15 @@ PLATFORM_HTTP = "LTI_PLATFORM_HTTP"  # app.config key: the requests.Session for 
 KEY_SETS = "LTI_KEY_SETS"  # app.config key: the platforms' key sets, cached (keysets.py)
 SESSION_TTL_SECONDS = session.DEFAULT_TTL_SECONDS
 IMMUTABLE = "public, max-age=31536000, immutable"
+TRY_AGAIN = ("<p>Спробуйте відкрити його ще раз зі сторінки курсу. Якщо не допоможе, перешліть це повідомлення "
+             "адміністраторові платформи.</p>")
+# pylti1p3's refusal of a launch whose state the browser did not send back in the login's cookie (lti.md §5 C1):
+# the login page's check passed, yet the cookie was dropped or outlived its 5 minutes (or the state is forged, ST1).
+STATE_NOT_FOUND = "State not found"
+STATE_LOST = ("<p>Відкрийте модуль ще раз зі сторінки курсу: зазвичай цього досить.</p>"
+              "<p>Якщо він знову не відкриється, можливо, браузер блокує файли cookie для цього сайту, а модулю вони "
+              "потрібні, щоб відкритися зі сторінки курсу. Спробуйте інший браузер або покажіть це повідомлення "
+              "вчителеві чи адміністраторові платформи.</p>")
 
 
 def create_app(database_url: str | None = None, *, secret: bytes | None = None, lessons: Path = Path("lessons"),
@@ -122,7 +131,7 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         except LaunchRefused as refused:
             return refusal(refused.status, refused.message)
         except LtiException as error:
-            return refusal(403, str(error))
+            return refusal(403, str(error), STATE_LOST if str(error) == STATE_NOT_FOUND else TRY_AGAIN)
         _, version = assets(module.id)
         page = pages.module_page(tool.renderer, module,
                                  token=session.issue(tool.secret, row.id, SESSION_TTL_SECONDS),
@@ -166,14 +175,13 @@ def _mimetype(path: str) -> str:
     return types.get(Path(path).suffix.lower(), "application/octet-stream")
 
 
-def refusal(status: int, detail: str) -> Response:
-    """A short page for the teacher or student who clicked the link, with the reason for the administrator."""
+def refusal(status: int, detail: str, advice: str = TRY_AGAIN) -> Response:
+    """A short page for the teacher or student who clicked the link, with the reason for the administrator;
+    `advice`, what they can do, is HTML (TRY_AGAIN, or STATE_LOST when the state cookie did not come back)."""
     html = (
         '<!doctype html><html lang="uk"><meta charset="utf-8"><title>Не вдалося відкрити модуль</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<h1>Не вдалося відкрити модуль</h1>"
-        "<p>Спробуйте відкрити його ще раз зі сторінки курсу. Якщо не допоможе, перешліть це повідомлення "
-        "адміністраторові платформи.</p>"
+        f"<h1>Не вдалося відкрити модуль</h1>{advice}"
         f"<p><small>The launch was refused: {escape(detail)}.</small></p></html>"
     )
     return Response(html, status=status, mimetype="text/html")

@@ -1,6 +1,7 @@
-"""One test per row K1…TL1 of ../shared/lti.md section 5 (the certification's known bad payloads and the
-Security Framework's id_token rules): each launch is refused with a 4xx page a person can read, and nothing
-is written to launches or attempts. R2 and A2 are valid launches the tool must accept.
+"""One test per row K1…TL1 and C1 of ../shared/lti.md section 5 (the certification's known bad payloads and the
+Security Framework's id_token rules; C1, third-party cookies blocked): each launch is refused with a 4xx page a
+person can read, and nothing is written to launches or attempts. R2 and A2 are valid launches the tool must
+accept.
 
 Tokens are signed here with a generated platform key whose JWKS the tool fetches through a socket-less
 requests adapter, after a real OIDC login against the tool (its state cookie and signed nonce)."""
@@ -268,6 +269,19 @@ def test_st2_no_state(platform: Platform) -> None:
 def test_tl1_target_link_uri_elsewhere(platform: Platform) -> None:
     refused(platform, platform.launch(put(CLAIM + "target_link_uri", "https://evil.example/x")), 403,
             "differs from the one the login asked for")
+
+
+def test_c1_launch_without_the_state_cookie(platform: Platform) -> None:
+    """The browser did not send the login's state cookie back (it refused it in the platform's iframe, or dropped
+    it since): the learner reads what to do, the administrator the reason, and nothing is written or used up."""
+    auth = login(platform.client)
+    fields = {"id_token": platform.key.sign(claims(auth["nonce"])), "state": auth["state"]}
+    response = platform.app.test_client().post("/lti/launch", data=fields)  # a browser without the login's cookie
+    refused(platform, response, 403, "State not found")
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Відкрийте модуль ще раз зі сторінки курсу" in page
+    assert "браузер блокує файли cookie для цього сайту" in page
+    accepted(platform, platform.client.post("/lti/launch", data=fields))  # neither state nor nonce was spent
 
 
 def test_c1_login_page_with_the_state_cookie(platform: Platform) -> None:
