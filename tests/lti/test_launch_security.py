@@ -1,7 +1,7 @@
 """One test per row K1…TL1 and C1 of ../shared/lti.md section 5 (the certification's known bad payloads and the
 Security Framework's id_token rules; C1, third-party cookies blocked): each launch is refused with a 4xx page a
 person can read, and nothing is written to launches or attempts. R2 and A2 are valid launches the tool must
-accept.
+accept. C1 in a real browser, cross-site over https: tests/browser/test_lti_cookies.py.
 
 Tokens are signed here with a generated platform key whose JWKS the tool fetches through a socket-less
 requests adapter, after a real OIDC login against the tool (its state cookie and signed nonce)."""
