@@ -34,6 +34,15 @@ PLATFORM_HTTP = "LTI_PLATFORM_HTTP"  # app.config key: the requests.Session for 
 KEY_SETS = "LTI_KEY_SETS"  # app.config key: the platforms' key sets, cached (keysets.py)
 SESSION_TTL_SECONDS = session.DEFAULT_TTL_SECONDS
 IMMUTABLE = "public, max-age=31536000, immutable"
+TRY_AGAIN = ("<p>Спробуйте відкрити його ще раз зі сторінки курсу. Якщо не допоможе, перешліть це повідомлення "
+             "адміністраторові платформи.</p>")
+# pylti1p3's refusal of a launch whose state the browser did not send back in the login's cookie (lti.md §5 C1):
+# the login page's check passed, yet the cookie was dropped or outlived its 5 minutes (or the state is forged, ST1).
+STATE_NOT_FOUND = "State not found"
+STATE_LOST = ("<p>Відкрийте модуль ще раз зі сторінки курсу: зазвичай цього досить.</p>"
+              "<p>Якщо він знову не відкриється, можливо, браузер блокує файли cookie для цього сайту, а модулю вони "
+              "потрібні, щоб відкритися зі сторінки курсу. Спробуйте інший браузер або покажіть це повідомлення "
+              "вчителеві чи адміністраторові платформи.</p>")
 
 
 def create_app(database_url: str | None = None, *, secret: bytes | None = None, lessons: Path = Path("lessons"),
@@ -90,7 +99,8 @@ def _routes(app: Flask, tool: ToolContext) -> None:
 
     @app.route("/lti/login", methods=["GET", "POST"])
     def login() -> Response:
-        """OIDC third-party login initiation: send the browser to the platform's auth endpoint."""
+        """OIDC third-party login initiation: a page that sends the browser on to the platform's auth endpoint
+        once it has checked that the state cookie can be kept here (launch.Login.page)."""
         lti_request = FlaskRequest()  # type: ignore[no-untyped-call]
         target = lti_request.get_param("target_link_uri")  # type: ignore[no-untyped-call]
         if not target:
@@ -101,11 +111,10 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         parts = urlsplit(target)
         launch_url = f"{parts.scheme}://{parts.netloc}{request.script_root}/lti/launch"
         try:
-            response: Response = Login(lti_request, tool_conf, Nonces(lti_request, tool.secret), target).redirect(
-                launch_url)
+            return Login(lti_request, tool_conf, Nonces(lti_request, tool.secret), target).page(
+                launch_url, tool.renderer, f"{request.script_root}{request.path}")
         except (LtiException, OIDCException) as error:
             return refusal(403 if isinstance(error, LtiException) else 400, str(error))
-        return response
 
     @app.post("/lti/launch")
     def launch() -> Response:
@@ -127,7 +136,7 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         except LaunchRefused as refused:
             return refusal(refused.status, refused.message)
         except LtiException as error:
-            return refusal(403, str(error))
+            return refusal(403, str(error), STATE_LOST if str(error) == STATE_NOT_FOUND else TRY_AGAIN)
         page = launch_page(module, request.script_root, session.issue(tool.secret, row.id, SESSION_TTL_SECONDS),
                            message.check_teacher_access(), row.resource_link_id or "")
         response = Response(page, mimetype="text/html")
@@ -166,14 +175,13 @@ def _mimetype(path: str) -> str:
     return types.get(Path(path).suffix.lower(), "application/octet-stream")
 
 
-def refusal(status: int, detail: str) -> Response:
-    """A short page for the teacher or student who clicked the link, with the reason for the administrator."""
+def refusal(status: int, detail: str, advice: str = TRY_AGAIN) -> Response:
+    """A short page for the teacher or student who clicked the link, with the reason for the administrator;
+    `advice`, what they can do, is HTML (TRY_AGAIN, or STATE_LOST when the state cookie did not come back)."""
     html = (
         '<!doctype html><html lang="uk"><meta charset="utf-8"><title>Не вдалося відкрити модуль</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<h1>Не вдалося відкрити модуль</h1>"
-        "<p>Спробуйте відкрити його ще раз зі сторінки курсу. Якщо не допоможе, перешліть це повідомлення "
-        "адміністраторові платформи.</p>"
+        f"<h1>Не вдалося відкрити модуль</h1>{advice}"
         f"<p><small>The launch was refused: {escape(detail)}.</small></p></html>"
     )
     return Response(html, status=status, mimetype="text/html")

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
@@ -32,13 +32,14 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from exporter.loader import Course
-from exporter.lti import nrps, validation
+from exporter.lti import nrps, pages, validation
 from exporter.lti.keysets import KeySet, KeySets
 from exporter.lti.models import Launch, utcnow
 from exporter.lti.onetime import OneTime
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused
 from exporter.model import Module
+from exporter.render import Renderer
 
 LOGIN_TTL_SECONDS = 300  # pylti1p3's state cookie lives 5 minutes; a login is finished well within that
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -83,7 +84,8 @@ class Nonces(FlaskSessionService):
 class PartitionedCookies(FlaskCookieService):
     """pylti1p3's state cookie, also `Partitioned` (CHIPS) on https: the tool runs in the platform's iframe,
     where browsers that block third-party cookies still keep a cookie partitioned by the top-level site, so
-    the login's state comes back with the launch (lti.md §5 C1, §8 item 4)."""
+    the login's state comes back with the launch (lti.md §5 C1, §8 item 4). The login page's test cookie
+    (templates/lti_login.html.j2) has the same attributes, so that it is kept exactly when this one is."""
 
     def update_response(self, response: Response) -> None:
         secure = self._request is not None and bool(self._request.is_secure())
@@ -93,7 +95,11 @@ class PartitionedCookies(FlaskCookieService):
 
 
 class Login(FlaskOIDCLogin):
-    """OIDC login initiation whose nonce carries the login's target_link_uri to the launch."""
+    """OIDC login initiation whose nonce carries the login's target_link_uri to the launch, answered with our
+    login page instead of pylti1p3's redirect (`page`)."""
+
+    # What the platform sent that a new window needs to start the same login (pylti1p3's cookie check keeps these).
+    PARAMS = ("iss", "login_hint", "lti_message_hint", "target_link_uri", "client_id", "lti_deployment_id")
 
     def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces, target_link_uri: str) -> None:
         super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
@@ -103,6 +109,22 @@ class Login(FlaskOIDCLogin):
 
     def _generate_nonce(self) -> str:
         return self._nonces.issue(self._target)
+
+    def page(self, launch_url: str, renderer: Renderer, login_path: str) -> Response:
+        """The login page (pages.login_page) with the state cookie, where pylti1p3 sends a 302 to the platform.
+
+        In the platform's iframe a browser may refuse the state cookie, and the launch then fails; only a script
+        can tell before the platform is asked. The check belongs here, not at the launch: Moodle's
+        lti_message_hint names a launch that its auth endpoint forgets once used, so only a login that has not
+        gone to the platform yet can be repeated, as a GET of `login_path` in a new window."""
+        auth_url = self._prepare_redirect_url(launch_url)
+        again = {name: value for name in self.PARAMS if (value := self._get_request_param(name))}
+        page = pages.login_page(renderer, auth_url=auth_url, login_url=f"{login_path}?{urlencode(again)}",
+                                secure=bool(self._request.is_secure()))
+        response = Response(page, mimetype="text/html")
+        response.headers["Cache-Control"] = "no-store"  # the page carries this login's state and nonce
+        self._cookie_service.update_response(response)
+        return response
 
 
 class MessageLaunch(FlaskMessageLaunch):

@@ -1,5 +1,6 @@
 """The module page an LTI launch shows: the packaged page, with the `lti` runtime adapter, the session the
-adapter needs, and for instructors the teacher notes and a link to the class view.
+adapter needs, and for instructors the teacher notes and a link to the class view; and the page the OIDC login
+answers with (`login_page`).
 
 The page is served from the launch URL but its assets are not, so `<base href>` points relative `assets/…` and
 `images/…` at the tool's static route for the module. Those assets come from `asset()`, which never serves
@@ -12,6 +13,8 @@ import hashlib
 import json
 import re
 
+from markupsafe import escape
+
 from exporter.model import Module
 from exporter.render import Renderer, runtime_data
 
@@ -20,6 +23,8 @@ ADAPTERS = ("standalone", "lti")
 
 TOKEN_MARK = "stopsexting-session-token-mark"
 CLASS_MARK = "/stopsexting-class-view-mark"
+AUTH_URL_MARK = "stopsexting-auth-url-mark"
+LOGIN_URL_MARK = "stopsexting-login-url-mark"
 URL_SAFE = re.compile(r"[A-Za-z0-9_.~%-]+")
 
 
@@ -66,6 +71,27 @@ def assets(renderer: Renderer, module_id: str) -> tuple[dict[str, bytes], str]:
     for path in sorted(public):
         digest.update(path.encode() + b"\0" + hashlib.sha256(public[path]).digest())
     return public, digest.hexdigest()[:16]
+
+
+def login_page(renderer: Renderer, *, auth_url: str, login_url: str, secure: bool) -> bytes:
+    """The page /lti/login answers with (templates/lti_login.html.j2). Its script checks that the browser keeps,
+    in this frame, a cookie like the login's state cookie (`secure`: Secure, SameSite=None and Partitioned, as
+    launch.PartitionedCookies sets it on https), then goes on to `auth_url`, the platform's auth endpoint; if not,
+    it explains and offers `login_url`, the same login, in a new window.
+
+    Every launch passes here, so the template is rendered once per scheme and the two URLs are put in,
+    HTML-escaped for the attributes that hold them: in one pass, so that neither URL can bring in a mark."""
+    before, between, after = _login_parts(renderer, secure)
+    return "".join((before, escape(auth_url), between, escape(login_url), after)).encode()
+
+
+@functools.lru_cache(maxsize=8)
+def _login_parts(renderer: Renderer, secure: bool) -> tuple[str, str, str]:
+    page = renderer.page("lti_login.html.j2", {"auth_url": AUTH_URL_MARK, "login_url": LOGIN_URL_MARK,
+                                               "secure": secure}).decode()
+    before, rest = page.split(AUTH_URL_MARK)
+    between, after = rest.split(LOGIN_URL_MARK)
+    return before, between, after
 
 
 def _script_json(value: object) -> str:

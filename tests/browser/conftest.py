@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, sync_playwright
 
 from exporter.build import build_packages, select_targets
 from tests.browser.harness import (
@@ -79,11 +79,18 @@ def server(site_root: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per session: its sync API cannot be started twice in a thread, and tests that need
+    Chromium with other flags (test_lti_cookies.py) launch it from here too."""
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
 
 
 @dataclass
@@ -115,7 +122,11 @@ def watch(server: Server) -> Watch:
 def new_page(browser: Browser, watch: Watch, width: int = 1280, height: int = 900, **options: Any) -> Page:
     context = browser.new_context(viewport={"width": width, "height": height}, **options)
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    return watched(context.new_page(), watch)
+
+
+def watched(page: Page, watch: Watch) -> Page:
+    """`page` with its console errors, uncaught errors and requests going to `watch`."""
     page.on("console", watch.console)
     page.on("pageerror", lambda error: watch.errors.append(f"uncaught: {error}"))
     page.on("request", watch.request)

@@ -10,6 +10,7 @@ it is sent; `/left` a page of the platform to navigate the iframe to."""
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
@@ -39,13 +40,14 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>%(ti
 
 
 @contextmanager
-def running(app: Flask) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 from a thread; yields its origin."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+def running(app: Flask, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 from a thread, over https with `tls`; yields its origin, named `host` (a name
+    the test resolves to 127.0.0.1)."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if tls else 'http'}://{host}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

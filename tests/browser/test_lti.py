@@ -4,14 +4,15 @@ cross-origin iframe, a learner plays the fixture course's graded lesson there, a
 platform's AGS line item the way Moodle would receive it.
 
 The two origins differ only by port, so they are one *site*: the login's pylti1p3 state cookie is set and sent
-as a first-party cookie here. A cross-site iframe (platform and tool on different hosts) is not what these tests
-show: there the launch is refused with "State not found", because the launch still needs that cookie
-(launch.Nonces.check_state_is_valid leaves the check to it)."""
+as a first-party cookie here. A cross-site iframe over https (platform and tool on different sites, the tool's
+cookies third-party) is test_lti_cookies.py."""
 
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,14 +48,16 @@ class Lti:
     module: Module
 
 
-@pytest.fixture(scope="module")
-def lti(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lti]:
-    folder: Path = tmp_path_factory.mktemp("lti-browser")
+@contextmanager
+def serving(folder: Path, *, tls: ssl.SSLContext | None = None, tool_host: str = "127.0.0.1",
+            platform_host: str = "127.0.0.1") -> Iterator[Lti]:
+    """The tool on the fixture course and the platform, registered with each other; over https with `tls`,
+    named by hosts that lead to 127.0.0.1 (test_lti_cookies.py)."""
     app = create_app(f"sqlite:///{folder / 'lti.sqlite3'}", lessons=FIXTURE_COURSE, testing=True)
     context: ToolContext = app.extensions[EXTENSION]
-    with running(app) as tool:
+    with running(app, tool_host, tls) as tool:
         platform = Platform(origin="", target=f"{tool}/modules/{MODULE}", key=PlatformKey())
-        with running(platform_app(platform, tool)) as origin:
+        with running(platform_app(platform, tool), platform_host, tls) as origin:
             platform.origin = origin
             with context.sessions.begin() as session:  # what `stopsexting lti add-platform` stores
                 session.add(Registration(
@@ -62,6 +65,12 @@ def lti(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lti]:
                     auth_token_url=f"{origin}/token", key_set_url=f"{origin}/jwks",
                     deployments=[Deployment(deployment_id=DEPLOYMENT_ID)]))
             yield Lti(tool, platform, context.sessions, load_course(FIXTURE_COURSE).module(MODULE))
+
+
+@pytest.fixture(scope="module")
+def lti(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lti]:
+    with serving(tmp_path_factory.mktemp("lti-browser")) as served:
+        yield served
 
 
 @dataclass

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import hmac
+import html
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -46,6 +48,8 @@ LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 REFUSAL_TITLE = "Не вдалося відкрити модуль"
 MEMBERSHIPS = f"{ISSUER}/mod/lti/services.php/CourseSection/1/bindings/1/memberships?type_id=1"
+LOGIN_PAGE = re.compile(r'<main id="lti-login"([^>]*)>')
+LOGIN_DATA = re.compile(r'\bdata-([a-z-]+)="([^"]*)"')
 
 
 @dataclass
@@ -131,8 +135,19 @@ def login(client: FlaskClient, target: str = TARGET) -> dict[str, str]:
     response = client.get("/lti/login", query_string={
         "iss": ISSUER, "login_hint": "user-7", "target_link_uri": target, "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID, "lti_message_hint": "hint"})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return {name: values[0] for name, values in parse_qs(urlsplit(response.headers["Location"]).query).items()}
+    return {name: values[0] for name, values in parse_qs(urlsplit(login_page(response)["auth-url"]).query).items()}
+
+
+def login_page(response: Any) -> dict[str, str]:
+    """The `data-` attributes of the tool's login page as its script reads them (HTML-unescaped): `auth-url`,
+    where the page sends the browser (the platform's auth endpoint, as pylti1p3's 302 would), `login-url`, the
+    same login for a new window, and `cookie-attributes`, those of its test cookie."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert response.headers["Cache-Control"] == "no-store"
+    found = LOGIN_PAGE.search(page)
+    assert found, page
+    return {name: html.unescape(value) for name, value in LOGIN_DATA.findall(found.group(1))}
 
 
 def claims(nonce: str, *, roles: list[str] | None = None, now: float | None = None) -> dict[str, Any]:
@@ -204,9 +219,7 @@ class PeerLaunch(LTIAdvantageMessageLaunchAbstract):
 def peer_launch(tool: FlaskClient, key: PlatformKey, user: str) -> Any:
     """Platform login → tool /lti/login → platform auth → tool /lti/launch, as a browser would follow them."""
     conf = PeerConf(key=key, tool_jwks=tool.get("/lti/jwks").get_json())
-    response = tool.get(_login_url(conf, user))
-    assert response.status_code == 302, response.get_data(as_text=True)
-    auth = urlsplit(response.headers["Location"])
+    auth = urlsplit(login_page(tool.get(_login_url(conf, user)))["auth-url"])
     assert f"{auth.scheme}://{auth.netloc}{auth.path}" == f"{ISSUER}/mod/lti/auth.php"
     with Flask("platform").test_request_context(f"{auth.path}?{auth.query}"):
         form = PeerLaunch(FlaskPeerRequest(flask_request), conf).lti_launch()

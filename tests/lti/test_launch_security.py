@@ -1,6 +1,7 @@
-"""One test per row K1…TL1 of ../shared/lti.md section 5 (the certification's known bad payloads and the
-Security Framework's id_token rules): each launch is refused with a 4xx page a person can read, and nothing
-is written to launches or attempts. R2 and A2 are valid launches the tool must accept.
+"""One test per row K1…TL1 and C1 of ../shared/lti.md section 5 (the certification's known bad payloads and the
+Security Framework's id_token rules; C1, third-party cookies blocked): each launch is refused with a 4xx page a
+person can read, and nothing is written to launches or attempts. R2 and A2 are valid launches the tool must
+accept. C1 in a real browser, cross-site over https: tests/browser/test_lti_cookies.py.
 
 Tokens are signed here with a generated platform key whose JWKS the tool fetches through a socket-less
 requests adapter, after a real OIDC login against the tool (its state cookie and signed nonce)."""
@@ -8,10 +9,12 @@ requests adapter, after a real OIDC login against the tool (its state cookie and
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -20,10 +23,14 @@ from flask.testing import FlaskClient
 from tests.lti.platform import (
     CLAIM,
     CLIENT_ID,
+    DEPLOYMENT_ID,
+    ISSUER,
+    MODULE,
     REFUSAL_TITLE,
     PlatformKey,
     claims,
     login,
+    login_page,
     rows,
     tool_app,
     unsigned,
@@ -262,6 +269,46 @@ def test_st2_no_state(platform: Platform) -> None:
 def test_tl1_target_link_uri_elsewhere(platform: Platform) -> None:
     refused(platform, platform.launch(put(CLAIM + "target_link_uri", "https://evil.example/x")), 403,
             "differs from the one the login asked for")
+
+
+def test_c1_launch_without_the_state_cookie(platform: Platform) -> None:
+    """The browser did not send the login's state cookie back (it refused it in the platform's iframe, or dropped
+    it since): the learner reads what to do, the administrator the reason, and nothing is written or used up."""
+    auth = login(platform.client)
+    fields = {"id_token": platform.key.sign(claims(auth["nonce"])), "state": auth["state"]}
+    response = platform.app.test_client().post("/lti/launch", data=fields)  # a browser without the login's cookie
+    refused(platform, response, 403, "State not found")
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Відкрийте модуль ще раз зі сторінки курсу" in page
+    assert "браузер блокує файли cookie для цього сайту" in page
+    accepted(platform, platform.client.post("/lti/launch", data=fields))  # neither state nor nonce was spent
+
+
+def test_c1_login_page_with_the_state_cookie(platform: Platform) -> None:
+    """On https the login answers with its page and the state cookie a third-party iframe can keep; the page's
+    test cookie has the same attributes, and it carries the auth URL and the new window's login URL, escaped."""
+    query = {"iss": ISSUER, "login_hint": 'user "7" <b>', "target_link_uri": f"https://tool.example/modules/{MODULE}",
+             "client_id": CLIENT_ID, "lti_deployment_id": DEPLOYMENT_ID,
+             "lti_message_hint": '{"cmid": 17, "launchid": "</main><script>&"}'}
+    response = platform.client.get("/lti/login", query_string=query, base_url="https://tool.example")
+    data = login_page(response)
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("lti1p3-state-")]
+    assert {"Secure", "HttpOnly", "Partitioned", "SameSite=None"} <= {part.strip() for part in cookie.split(";")}
+    assert data["cookie-attributes"] == "; Secure; SameSite=None; Partitioned"
+    auth = urlsplit(data["auth-url"])
+    sent = {name: values[0] for name, values in parse_qs(auth.query).items()}
+    assert f"{auth.scheme}://{auth.netloc}{auth.path}" == f"{ISSUER}/mod/lti/auth.php"
+    assert cookie.startswith(f"lti1p3-{sent['state']}={sent['state']};")
+    assert (sent["login_hint"], sent["lti_message_hint"]) == (query["login_hint"], query["lti_message_hint"])
+    assert sent["redirect_uri"] == "https://tool.example/lti/launch"
+    again = urlsplit(data["login-url"])
+    assert (again.scheme, again.netloc, again.path) == ("", "", "/lti/login")
+    assert {name: values[0] for name, values in parse_qs(again.query).items()} == query
+    raw = response.get_data(as_text=True)
+    assert "<script>&" not in raw and "<b>" not in raw
+    for name in ("auth-url", "login-url"):  # every & of the query is written &amp; in the attribute
+        (value,) = re.findall(rf'data-{name}="([^"]*)"', raw)
+        assert "&amp;" in value and not re.search(r"&(?!amp;)", value), value
 
 
 def test_login_refuses_a_target_on_another_host(platform: Platform) -> None:
