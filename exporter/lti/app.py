@@ -113,6 +113,8 @@ def _routes(app: Flask, tool: ToolContext) -> None:
         try:
             return Login(lti_request, tool_conf, Nonces(lti_request, tool.secret), target).page(
                 launch_url, tool.renderer, f"{request.script_root}{request.path}")
+        except LaunchRefused as refused:
+            return refusal(refused.status, refused.message)
         except (LtiException, OIDCException) as error:
             return refusal(403 if isinstance(error, LtiException) else 400, str(error))
 

@@ -104,6 +104,7 @@ class Login(FlaskOIDCLogin):
     def __init__(self, request: FlaskRequest, tool_conf: DbToolConf, nonces: Nonces, target_link_uri: str) -> None:
         super().__init__(request, tool_conf, session_service=nonces,  # type: ignore[no-untyped-call]
                          cookie_service=PartitionedCookies(request))  # type: ignore[no-untyped-call]
+        self._conf = tool_conf
         self._nonces = nonces
         self._target = target_link_uri
 
@@ -118,6 +119,11 @@ class Login(FlaskOIDCLogin):
         lti_message_hint names a launch that its auth endpoint forgets once used, so only a login that has not
         gone to the platform yet can be repeated, as a GET of `login_path` in a new window."""
         auth_url = self._prepare_redirect_url(launch_url)
+        issuer, client_id = self._get_request_param("iss"), self._get_request_param("client_id")
+        deployment = self._get_request_param("lti_deployment_id")
+        # Refused here rather than after the platform has signed a launch we would refuse anyway.
+        if deployment and self._conf.deployment(issuer, client_id or None, deployment) is None:
+            raise unknown_deployment(issuer, client_id, deployment)
         again = {name: value for name in self.PARAMS if (value := self._get_request_param(name))}
         page = pages.login_page(renderer, auth_url=auth_url, login_url=f"{login_path}?{urlencode(again)}",
                                 secure=bool(self._request.is_secure()))
@@ -183,10 +189,7 @@ class MessageLaunch(FlaskMessageLaunch):
         except LtiException as error:
             if "Unable to find deployment" not in str(error):
                 raise
-            issuer, client_id, deployment = self.get_iss(), self.get_client_id(), self._get_deployment_id()
-            raise LaunchRefused(403, f"Unable to find deployment {deployment!r} of {issuer} (client id {client_id}): "
-                                     f"an administrator adds it with `stopsexting lti add-platform --issuer {issuer} "
-                                     f"--client-id {client_id} … --deployment-id {deployment}`") from error
+            raise unknown_deployment(self.get_iss(), self.get_client_id(), self._get_deployment_id()) from error
         return self
 
     def validate_message(self) -> MessageLaunch:
@@ -206,6 +209,14 @@ class MessageLaunch(FlaskMessageLaunch):
     def body(self) -> Mapping[str, Any]:
         return self._get_jwt_body()
 
+
+
+def unknown_deployment(issuer: str, client_id: str, deployment: str) -> LaunchRefused:
+    """Moodle makes a new deployment for every course-level tool: the refusal names it, and says how an
+    administrator adds it."""
+    return LaunchRefused(403, f"Unable to find deployment {deployment!r} of {issuer} (client id {client_id}): "
+                              f"an administrator adds it with `stopsexting lti add-platform --issuer {issuer} "
+                              f"--client-id {client_id} … --deployment-id {deployment}`")
 
 
 def module_for(course: Course, body: Mapping[str, Any]) -> Module:

@@ -228,11 +228,13 @@ def test_an_unfinished_module_posts_nothing_to_moodle(app: Flask, moodle: Moodle
 
 def test_a_course_level_tool_is_refused_until_an_admin_adds_its_deployment(
         app: Flask, moodle: Moodle, database_url: str) -> None:
-    """A teacher's course-level tool is deployment 5, which nobody registered: the launch is refused with a
-    4xx page and writes nothing. After `stopsexting lti add-platform … --deployment-id 5` (re-adding the same
-    platform keeps deployment 3) the same launch works and grades go to that tool's line item."""
+    """A teacher's course-level tool is deployment 5, which nobody registered: the login is refused with a
+    4xx page naming it, before Moodle is asked to sign a launch, and nothing is written (a launch naming an
+    unknown deployment is refused too: row D2 of test_launch_security). After `stopsexting lti add-platform …
+    --deployment-id 5` (re-adding the same platform keeps deployment 3) the same launch works and grades go to
+    that tool's line item."""
     client = app.test_client()
-    refused = moodle.launch(client, "42", type_id=COURSE_TYPE_ID)
+    refused = client.post("/lti/login", data=moodle.initiate_login("42", 17, COURSE_TYPE_ID))
     assert refused.status_code == 403
     assert f"--deployment-id {COURSE_TYPE_ID}" in html.unescape(refused.get_data(as_text=True))  # what to add
     assert counts(app) == (0, 0, 0)
