@@ -1,13 +1,16 @@
-"""Load on the LTI tool as production runs it: gunicorn (`stopsexting serve`, 2 workers) on PostgreSQL over
-loopback, driven by 32 concurrent clients from another process, so the figures include the HTTP server, the
-database round trips and the worker processes, not a Flask test client.
+"""Load on the LTI tool as production runs it: gunicorn (`stopsexting serve`, 2 workers × 4 threads) on
+PostgreSQL over loopback, driven by 32 concurrent clients from another process, so the figures include the HTTP
+server, the database round trips and the worker processes, not a Flask test client.
 
 Two bounded phases: full launches (GET /lti/login → POST /lti/launch with an RS256 id_token, as a platform
 and a browser do it) and state saves (the runtime's POST /lti/api/state with the launch's bearer token).
-Prints launches/s, saves/s, p50/p95/p99 latency per kind and the error count beside the targets of issue 5;
-it reports, it does not assert. Everything it creates goes away: gunicorn is stopped, the database dropped.
+Prints launches/s, saves/s, p50/p95/p99 latency per kind and the error count beside the targets of issue 5,
+and the processor time the tool, PostgreSQL and the driver spent on each; it reports, it does not assert.
+`--floor` adds the same saves against bench/floor.py, which does nothing but answer them: the part of a save
+that gunicorn and Flask cost on this machine. Everything it creates goes away: the servers are stopped, the
+database dropped.
 
-    .venv/bin/python -m bench.lti_load [--seconds 10] [--concurrency 32] [--workers 2]
+    .venv/bin/python -m bench.lti_load [--seconds 10] [--concurrency 32] [--workers 2] [--threads 4] [--floor]
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -66,6 +69,7 @@ class Plan:
     private_pem: bytes
     seconds: float
     concurrency: int
+    floor: bool = False  # saves only, against bench/floor.py instead of the tool
 
 
 @dataclass
@@ -137,15 +141,13 @@ def stopsexting(*args: str) -> list[str]:
 
 
 @contextmanager
-def tool_server(database_url: str, port: int, workers: int, threads: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`stopsexting serve` as an administrator runs it; its access log (one line a request) is discarded so the
-    terminal is not the bottleneck, and its errors go to a file shown if it fails to start."""
+def server(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A gunicorn server (`stopsexting serve`, or bench/floor.py with the same settings); its access log (one
+    line a request) is discarded so the terminal is not the bottleneck, and its errors go to a file shown if
+    it fails to start."""
     with tempfile.NamedTemporaryFile(prefix="stopsexting-bench-serve-", suffix=".log", delete=False) as errors:
         log = Path(errors.name)
-        process = subprocess.Popen(
-            stopsexting("serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads),
-                        "--database-url", database_url, "--lessons", str(ROOT / "lessons")),
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
     try:
         wait_until_up(process, port, log)
         yield process
@@ -159,6 +161,18 @@ def tool_server(database_url: str, port: int, workers: int, threads: int) -> Ite
         log.unlink(missing_ok=True)
 
 
+def tool_command(database_url: str, port: int, workers: int, threads: int) -> list[str]:
+    """`stopsexting serve` as an administrator runs it."""
+    return stopsexting("serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+                       "--database-url", database_url, "--lessons", str(ROOT / "lessons"))
+
+
+def floor_command(port: int, workers: int, threads: int) -> list[str]:
+    """bench/floor.py under gunicorn with what exporter/lti/serve.py sets."""
+    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads), "--access-logfile", "-", "bench.floor:app"]
+
+
 def wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -167,8 +181,8 @@ def wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> Non
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/lti/jwks")
-            if connection.getresponse().status == 200:
-                return
+            connection.getresponse()  # any answer: the server is up (the floor app has no such route)
+            return
         except OSError:
             pass
         time.sleep(0.2)
@@ -341,6 +355,10 @@ async def drive_async(plan: Plan) -> list[Phase]:
     key = serialization.load_pem_private_key(plan.private_pem, password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     clients = [Client(plan, number, key) for number in range(plan.concurrency)]
+    if plan.floor:
+        for client in clients:
+            client.token = "floor"
+        return [await run_phase("floor", clients, plan.seconds, save_step)]
     for client in clients[:8]:  # each worker fetches and caches the platform's key set on its first launch
         with suppress(Failure, OSError, asyncio.IncompleteReadError):  # a fault here shows in the timed phase
             await client.launch(*await client.login())
@@ -353,6 +371,19 @@ async def drive_async(plan: Plan) -> list[Phase]:
 
 def drive(plan: Plan) -> list[Phase]:
     return asyncio.run(drive_async(plan))
+
+
+def run_driver(plan: Plan) -> list[Phase]:
+    """The driver in a process of its own; spawn, not fork, so it starts clean, without this process's threads
+    or sockets."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    driver = context.Process(target=driver_main, args=(plan, sender))
+    driver.start()
+    sender.close()
+    phases: list[Phase] = receiver.recv()
+    driver.join()
+    return phases
 
 
 def driver_main(plan: Plan, results: Any) -> None:
@@ -425,34 +456,41 @@ def report(phases: list[Phase], plan: Plan, workers: int, threads: int, cpu: Cpu
           f"{plan.concurrency} concurrent clients in a separate process, {plan.seconds:g} s a phase, "
           f"{os.cpu_count()} CPUs")
     rates = {"launches": ("full launch", "launches/s"), "saves": ("save", "saves/s")}
-    total_errors = 0
-    worst_p95 = 0.0
-    for phase in phases:
-        kind, label = rates[phase.name]
-        done = sum(1 for sample in phase.samples if sample.kind == kind and sample.ok)
-        rate = done / phase.elapsed
-        errors = len(phase.errors)
-        total_errors += errors
-        print(f"\n{phase.name}: {done} in {phase.elapsed:.2f} s = {rate:,.0f} {label} (target ≥ "
-              f"{TARGETS[label]:,.0f})   errors {errors} (target 0)")
-        tool_cpu, database_cpu = cpu.used(phase.window)
-        each = 1000 / max(done, 1)
-        print(f"  processor time: tool {tool_cpu:.1f} s ({tool_cpu * each:.2f} ms each), PostgreSQL "
-              f"{database_cpu:.1f} s ({database_cpu * each:.2f} ms each), driver {phase.driver_cpu:.1f} s "
-              f"({phase.driver_cpu * each:.2f} ms each)")
-        print(f"  {'kind':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-        for name in dict.fromkeys(sample.kind for sample in phase.samples):
-            ordered = sorted(sample.seconds * 1000 for sample in phase.samples if sample.kind == name and sample.ok)
-            p95 = percentile(ordered, 0.95)
-            if name in ("full launch", "save"):
-                worst_p95 = max(worst_p95, p95)
-            print(f"  {name:<22}{len(ordered):>7}{percentile(ordered, 0.50):>9.1f}{p95:>9.1f}"
-                  f"{percentile(ordered, 0.99):>9.1f}{(ordered[-1] if ordered else float('nan')):>9.1f}")
-        for line in list(dict.fromkeys(phase.errors))[:10]:  # the distinct faults, not thousands of lines
-            print(f"  error: {line}")
+    worst_p95 = max(describe(phase, *rates[phase.name], cpu) for phase in phases)
     print(f"\ntargets: ≥ {TARGETS['launches/s']:.0f} launches/s, ≥ {TARGETS['saves/s']:,.0f} saves/s, p95 < "
           f"{TARGETS['p95 ms']:.0f} ms (worst p95 of full launch and save here: {worst_p95:.1f} ms), 0 errors "
-          f"(here: {total_errors})")
+          f"(here: {sum(len(phase.errors) for phase in phases)})")
+
+
+def report_floor(phase: Phase, cpu: CpuSampler) -> None:
+    print("\nThe floor: the same saves against bench/floor.py, a Flask app that only answers them, under the same "
+          "gunicorn settings")
+    describe(phase, "save", "saves/s", cpu)
+
+
+def describe(phase: Phase, kind: str, label: str, cpu: CpuSampler) -> float:
+    """Prints the phase's rate, processor time and latencies; its p95 of `kind`."""
+    done = sum(1 for sample in phase.samples if sample.kind == kind and sample.ok)
+    target = f" (target ≥ {TARGETS[label]:,.0f})" if phase.name in ("launches", "saves") else ""
+    print(f"\n{phase.name}: {done} in {phase.elapsed:.2f} s = {done / phase.elapsed:,.0f} {label}{target}   "
+          f"errors {len(phase.errors)}")
+    server_cpu, database_cpu = cpu.used(phase.window)
+    each = 1000 / max(done, 1)
+    print(f"  processor time: server {server_cpu:.1f} s ({server_cpu * each:.2f} ms each), PostgreSQL "
+          f"{database_cpu:.1f} s ({database_cpu * each:.2f} ms each), driver {phase.driver_cpu:.1f} s "
+          f"({phase.driver_cpu * each:.2f} ms each)")
+    print(f"  {'kind':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    kind_p95 = float("nan")
+    for name in dict.fromkeys(sample.kind for sample in phase.samples):
+        ordered = sorted(sample.seconds * 1000 for sample in phase.samples if sample.kind == name and sample.ok)
+        p95 = percentile(ordered, 0.95)
+        if name == kind:
+            kind_p95 = p95
+        print(f"  {name:<22}{len(ordered):>7}{percentile(ordered, 0.50):>9.1f}{p95:>9.1f}"
+              f"{percentile(ordered, 0.99):>9.1f}{(ordered[-1] if ordered else float('nan')):>9.1f}")
+    for line in list(dict.fromkeys(phase.errors))[:10]:  # the distinct faults, not thousands of lines
+        print(f"  error: {line}")
+    return kind_p95
 
 
 def main() -> None:
@@ -461,6 +499,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as `make serve`)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as `make serve`)")
+    parser.add_argument("--floor", action="store_true",
+                        help="then the same saves against bench/floor.py: what gunicorn and Flask alone cost")
     args = parser.parse_args()
 
     private = rsa.generate_private_key(65537, 2048)
@@ -477,18 +517,18 @@ def main() -> None:
                 "--auth-login-url", f"{issuer}/auth", "--auth-token-url", f"{issuer}/token",
                 "--key-set-url", f"{issuer}/jwks", "--deployment-id", DEPLOYMENT_ID, "--database-url", database_url),
                 cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-            with tool_server(database_url, port, args.workers, args.threads) as server, CpuSampler(server.pid) as cpu:
-                # spawn, not fork: the driver starts clean, without this process's threads or sockets
-                context = multiprocessing.get_context("spawn")
-                receiver, sender = context.Pipe(duplex=False)
-                driver = context.Process(target=driver_main, args=(plan, sender))
-                driver.start()
-                sender.close()
-                phases: list[Phase] = receiver.recv()
-                driver.join()
+            with server(tool_command(database_url, port, args.workers, args.threads), port) as tool, \
+                    CpuSampler(tool.pid) as cpu:
+                phases = run_driver(plan)
+        if args.floor:
+            with server(floor_command(port, args.workers, args.threads), port) as floor, \
+                    CpuSampler(floor.pid) as floor_cpu:
+                floor_phases = run_driver(replace(plan, floor=True))
     finally:
         key_sets.shutdown()
     report(phases, plan, args.workers, args.threads, cpu)
+    if args.floor:
+        report_floor(floor_phases[0], floor_cpu)
 
 
 if __name__ == "__main__":
