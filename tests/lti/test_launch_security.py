@@ -3,6 +3,11 @@ Security Framework's id_token rules; C1, third-party cookies blocked): each laun
 person can read, and nothing is written to launches or attempts. R2 and A2 are valid launches the tool must
 accept. C1 in a real browser, cross-site over https: tests/browser/test_lti_cookies.py.
 
+The table's other rows are about what the tool sends, so their tests sit with that code: DL1 and DL2 in
+test_deep_linking.py (`test_dl1_bad_requests_are_refused`, and the response lti1p3platform accepts), SV1 in
+test_nrps.py (the NRPS media type and scope, paging, against lti1p3platform too), SV2 in test_grades.py and
+test_moodle.py (scores, 409, token cache).
+
 Tokens are signed here with a generated platform key whose JWKS the tool fetches through a socket-less
 requests adapter, after a real OIDC login against the tool (its state cookie and signed nonce)."""
 
