@@ -12,10 +12,11 @@ from urllib.parse import quote, urlsplit
 import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, current_app, jsonify, request
 from markupsafe import escape
 from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import load_course
@@ -39,6 +40,9 @@ TRY_AGAIN = ("<p>Спробуйте відкрити його ще раз зі �
 # pylti1p3's refusal of a launch whose state the browser did not send back in the login's cookie (lti.md §5 C1):
 # the login page's check passed, yet the cookie was dropped or outlived its 5 minutes (or the state is forged, ST1).
 STATE_NOT_FOUND = "State not found"
+TRY_LATER = ("<p>Сервіс модулів зараз недоступний. Спробуйте відкрити модуль ще раз за кілька хвилин; ваші "
+             "попередні результати збережено.</p>")
+RETRY_AFTER_SECONDS = 30
 STATE_LOST = ("<p>Відкрийте модуль ще раз зі сторінки курсу: зазвичай цього досить.</p>"
               "<p>Якщо він знову не відкриється, можливо, браузер блокує файли cookie для цього сайту, а модулю вони "
               "потрібні, щоб відкритися зі сторінки курсу. Спробуйте інший браузер або покажіть це повідомлення "
@@ -66,6 +70,7 @@ def create_app(database_url: str | None = None, *, secret: bytes | None = None, 
     app.config[KEY_SETS] = KeySets()
     app.register_blueprint(api.blueprint, url_prefix=API_PREFIX)
     _routes(app, context)
+    app.register_error_handler(OperationalError, _database_unreachable)
     return app
 
 
@@ -175,6 +180,20 @@ def _mimetype(path: str) -> str:
     types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png",
              ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
     return types.get(Path(path).suffix.lower(), "application/octet-stream")
+
+
+def _database_unreachable(error: OperationalError) -> Response:
+    """The database is down or refuses connections: a page that says to come back (a 503, never a bare 500),
+    or for the module's runtime a JSON 503 it retries after a while (templates/runtime/lti.js). The request's
+    transaction was rolled back, so nothing is half-written."""
+    current_app.logger.error("database unreachable: %s", error)
+    if request.path.startswith(f"{API_PREFIX}/"):
+        response = jsonify(error="the tool's database is not reachable; the save is retried later")
+        response.status_code = 503
+    else:
+        response = refusal(503, "the tool's database is not reachable", TRY_LATER)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def refusal(status: int, detail: str, advice: str = TRY_AGAIN) -> Response:

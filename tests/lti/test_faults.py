@@ -1,5 +1,6 @@
 """Fault tests of issue 5, on SQLite and PostgreSQL: a worker killed mid-request leaves no half-written
-attempt, and a platform whose AGS endpoint is down loses no grade.
+attempt, and a platform whose AGS endpoint is down loses no grade; on PostgreSQL, the database refusing the
+tool's connections gives a 503 the runtime retries, not a bare 500.
 
 The third fault, a platform rotating its signing key, is covered by
 tests/lti/test_key_sets.py::test_launches_reuse_the_key_set_and_survive_a_platform_key_rotation (both
@@ -17,6 +18,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 from flask import Flask
@@ -29,6 +31,7 @@ from exporter.lti.app import create_app
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Attempt, GradeOutbox, Launch, utcnow
 from tests.lti import factories
+from tests.lti.conftest import POSTGRES_ADMIN_URL
 from tests.lti.platform import LESSONS, MODULE
 from tests.lti.test_grades import FakePlatform
 from tests.lti.test_moodle import Moodle, lineitem, session_token, tool
@@ -173,3 +176,42 @@ def test_a_score_sent_while_moodle_is_down_waits_in_the_outbox_and_arrives_when_
                 break
         time.sleep(0.05)
     assert (row.status, row.tries, row.last_error) == ("sent", 2, None)
+
+
+def test_the_database_going_down_gives_a_503_the_runtime_retries_and_saves_resume_when_it_is_back() -> None:
+    """PostgreSQL refusing the tool's connections (a restart, a failover): the runtime's save gets a JSON 503
+    with Retry-After, which templates/runtime/lti.js retries, a launch gets a page asking to come back, never
+    a bare 500; once the database is back the next save is stored. A database of its own, so that refusing
+    its connections disturbs no other test."""
+    admin_url = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"stopsexting_outage_{os.getpid()}_{int(time.time() * 1000)}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        app = healthy_app(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", FakePlatform())
+        context: ToolContext = app.extensions[EXTENSION]
+        token = learner_launch(context.sessions)
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.post("/lti/api/state", json={"state": STATE}, headers=auth).status_code == 200
+
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        refused = client.post("/lti/api/state", json={"state": '{"v":1,"n":2}'}, headers=auth)
+        assert (refused.status_code, refused.headers["Retry-After"]) == (503, "30")
+        assert "database is not reachable" in refused.json["error"]
+        page = client.get("/lti/login", query_string={  # the registration is read from the database
+            "iss": factories.ISSUER, "login_hint": "42", "target_link_uri": f"http://localhost/modules/{MODULE}",
+            "client_id": "client-1", "lti_deployment_id": "3"})
+        assert page.status_code == 503 and "Сервіс модулів зараз недоступний" in page.get_data(as_text=True)
+
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        assert client.post("/lti/api/state", json={"state": '{"v":1,"n":3}'}, headers=auth).status_code == 200
+        assert stored(context.sessions)[0] == [('{"v":1,"n":3}', None, "not attempted", "unknown")]
+        context.sessions.kw["bind"].dispose()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
