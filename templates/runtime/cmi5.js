@@ -10,8 +10,8 @@
   var MASTERY = CMI5 + 'extensions/masteryscore';
   var INTERACTION = 'http://adlnet.gov/expapi/activities/cmi.interaction';
   var STATE_ID = 'https://w3id.org/stopsexting/xapi/state';
-  var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
-    matching: 'matching' };
+  var TYPES = window.StopInteractions.TYPES, pattern = window.StopInteractions.pattern;
+  var duration = window.StopInteractions.duration; // the shortest form: PT1H5S, PT5.25S
 
   // Statement ids are UUIDs the AU makes (cmi5 §9.1); getRandomValues works outside secure contexts too.
   function uuid() {
@@ -20,21 +20,6 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-  }
-
-  // ISO 8601 duration with at most two decimals of seconds: PT1H2M5.25S.
-  function duration(ms) {
-    var cs = Math.max(0, Math.round(ms / 10));
-    var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60;
-    return 'PT' + (h ? h + 'H' : '') + (m ? m + 'M' : '') + (cs % 6000) / 100 + 'S';
-  }
-
-  // Saved-answer letters → xAPI response patterns: a[,]c · true · c[,]a[,]b · a[.]b[,]b[.]a
-  function pattern(type, letters) {
-    if (type === 'true-false') return letters === 't' ? 'true' : 'false';
-    return letters.split('').map(function (l, i) {
-      return type === 'matching' ? String.fromCharCode(97 + i) + '[.]' + l : l;
-    }).join('[,]');
   }
 
   function HttpError(status, what) {

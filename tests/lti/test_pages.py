@@ -48,7 +48,9 @@ def test_assets_come_from_the_lti_site_without_the_page_or_teacher_notes(course:
 
 
 def test_packages_never_get_the_lti_parts(course: Course) -> None:
-    for adapters in (("standalone", "scorm", "scorm12"), ("standalone", "scorm", "scorm2004"), ("standalone", "cmi5")):
+    for adapters in (("standalone", "scorm", "interactions", "scorm12"),
+                     ("standalone", "scorm", "interactions", "scorm2004"),
+                     ("standalone", "interactions", "cmi5")):
         html = Renderer(course).render(course.modules[0], adapters)["index.html"].decode()
         assert "lti-session" not in html and "<base" not in html and "teacher-notes" not in html
 
