@@ -15,10 +15,9 @@
     }).join('[,]');
   }
 
-  // ISO 8601 duration to the hundredth of a second, no weeks (SCORM 2004 timeinterval: ADL and Moodle refuse
-  // more than two decimals): PT1H2M5.25S. Two forms, both valid in SCORM 2004 and xAPI, each adapter keeping
-  // the one it has always sent: `fixed` (scorm2004) writes the minutes after any hours and two decimals
-  // (PT1H0M5.00S), otherwise (cmi5) the shortest form (PT1H5S).
+  // ISO 8601 duration to the hundredth of a second (ADL and Moodle refuse more decimals). Each adapter keeps the
+  // form it has always sent, both valid in SCORM 2004 and xAPI: cmi5 the shortest (PT1H5S), scorm2004 `fixed`
+  // (PT1H0M5.00S).
   function duration(ms, fixed) {
     var cs = Math.max(0, Math.round(ms / 10));
     var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = (cs % 6000) / 100;
