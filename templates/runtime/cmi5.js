@@ -1,4 +1,5 @@
-/* #stop_sexтинг runtime adapter: cmi5, xAPI statements and state to the LRS named in the launch URL (README.md). */
+/* #stop_sexтинг runtime adapter: cmi5, xAPI statements and state to the LRS named in the launch URL (needs
+   interactions.js and queue.js; README.md). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
@@ -12,6 +13,7 @@
   var STATE_ID = 'https://w3id.org/stopsexting/xapi/state';
   var TYPES = window.StopInteractions.TYPES, pattern = window.StopInteractions.pattern;
   var duration = window.StopInteractions.duration; // the shortest form: PT1H5S, PT5.25S
+  var Queue = window.StopQueue.Queue, HttpError = window.StopQueue.HttpError, refused = window.StopQueue.refused;
 
   // Statement ids are UUIDs the AU makes (cmi5 §9.1); getRandomValues works outside secure contexts too.
   function uuid() {
@@ -20,11 +22,6 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-  }
-
-  function HttpError(status, what) {
-    this.status = status;
-    this.message = what + ': HTTP ' + status;
   }
 
   function Host(launch, data) {
@@ -40,8 +37,7 @@
     this.doc = { state: '', reported: { verdict: '', completed: false } };
     this.outbox = [];
     this.dirty = false;
-    this.queue = Promise.resolve();
-    this.scheduled = false;
+    this.queue = new Queue(this.flush.bind(this));
     this.ended = false;
   }
 
@@ -126,21 +122,11 @@
 
     post: function (statement) {
       this.outbox.push(statement);
-      this.schedule();
+      this.queue.schedule();
     },
 
-    // One request at a time, in order: statements keep their order and the newest state is the one stored.
-    // Whatever piles up while a request is in flight goes in the next one.
-    schedule: function () {
-      var self = this;
-      if (this.scheduled) return;
-      this.scheduled = true;
-      this.queue = this.queue.then(function () {
-        self.scheduled = false;
-        return self.flush(false);
-      });
-    },
-
+    // Sends what is waiting; through the queue, one request at a time, so statements keep their order and the
+    // newest state is the one stored.
     flush: function (keepalive) {
       var self = this, batch = this.outbox, doc = this.dirty ? JSON.stringify(this.doc) : null;
       this.outbox = [];
@@ -150,7 +136,7 @@
         doc !== null ? this.send('PUT', 'activities/state', this.stateQuery(STATE_ID), doc, keepalive) : null
       ]).catch(function (error) {
         // A refusal (4xx) will not change on a retry; anything else is kept for the next request.
-        if (!(error.status >= 400 && error.status < 500)) {
+        if (!refused(error)) {
           self.outbox = batch.concat(self.outbox);
           self.dirty = self.dirty || doc !== null;
         }
@@ -162,7 +148,7 @@
       if (!this.tracked || this.ended) return;
       this.doc.state = state;
       this.dirty = true;
-      this.schedule();
+      this.queue.schedule();
     },
 
     record: function (i) {

@@ -22,7 +22,6 @@ from exporter.render import correct_answer, runtime_data
 from exporter.scoring import questions
 from tests.browser.conftest import SCOS, Watch, sco_id
 from tests.browser.harness import (
-    ROOT,
     SCORM12,
     SCORM2004,
     STANDARDS,
@@ -195,24 +194,4 @@ def test_popup_finds_the_api_through_its_opener(page: Page, server: Server, watc
     page.wait_for_function("calls.some(c => c.name === 'terminate')")
     check_calls(standard, sco.module, player.calls())
     assert_holds(player.cmi(), standard.final("incomplete", None))
-    watch.check()
-
-
-def test_shared_interaction_formats(page: Page, watch: Watch) -> None:
-    """interactions.js, which the scorm12, scorm2004 and cmi5 adapters share, keeps each adapter's formats:
-    scorm2004's durations have the minutes after any hours and two decimals, cmi5's are the shortest."""
-    page.add_script_tag(path=ROOT / "templates" / "runtime" / "interactions.js")
-    shared = "window.StopInteractions"
-    assert page.evaluate(f"{shared}.TYPES") == {"single": "choice", "multiple": "choice", "true-false": "true-false",
-                                                "ordering": "sequencing", "matching": "matching"}
-    patterns = {("single", "b"): "b", ("multiple", "ac"): "a[,]c", ("true-false", "t"): "true",
-                ("true-false", "f"): "false", ("ordering", "cab"): "c[,]a[,]b", ("matching", "ba"): "a[.]b[,]b[.]a"}
-    for (kind, letters), expected in patterns.items():
-        assert page.evaluate(f"([t, l]) => {shared}.pattern(t, l)", [kind, letters]) == expected
-    durations = {-20: ("PT0.00S", "PT0S"), 0: ("PT0.00S", "PT0S"), 4: ("PT0.00S", "PT0S"), 5: ("PT0.01S", "PT0.01S"),
-                 5100: ("PT5.10S", "PT5.1S"), 5250: ("PT5.25S", "PT5.25S"), 60000: ("PT1M0.00S", "PT1M0S"),
-                 3600000: ("PT1H0M0.00S", "PT1H0S"), 3605000: ("PT1H0M5.00S", "PT1H5S"),
-                 90061230: ("PT25H1M1.23S", "PT25H1M1.23S")}
-    for ms, expected in durations.items():
-        assert tuple(page.evaluate(f"ms => [{shared}.duration(ms, true), {shared}.duration(ms)]", ms)) == expected
     watch.check()
