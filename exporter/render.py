@@ -155,7 +155,9 @@ class Renderer:
         self.sites: dict[tuple[str, tuple[str, ...], bool], Site] = {}
 
     def render(self, module: Module, adapters: tuple[str, ...], *, teacher: bool = False) -> Site:
-        """The module's site; `adapters` name the runtime adapters the page loads (e.g. scorm12).
+        """The module's site; `adapters` name the runtime scripts the page loads before core.js, in order: each
+        adapter after the shared scripts it needs (e.g. standalone, scorm, interactions, scorm12; see
+        templates/runtime/README.md). The site carries those scripts and no others.
 
         Teacher notes go to a separate `teacher.html` and only when asked: packages a learner can
         unzip must not carry them. Sites are kept, so formats sharing an adapter render a module once;

@@ -18,7 +18,7 @@ from markupsafe import escape
 from exporter.model import Module
 from exporter.render import Renderer, runtime_data
 
-ADAPTERS = ("standalone", "lti")
+ADAPTERS = ("standalone", "queue", "lti")
 
 
 TOKEN_MARK = "stopsexting-session-token-mark"

@@ -43,7 +43,7 @@ class Cmi5:
                  options: BuildOptions) -> list[Package]:
         files: dict[str, bytes] = {}
         for module in modules:
-            site = renderer.render(module, ("standalone", "cmi5"))
+            site = renderer.render(module, ("standalone", "interactions", "queue", "cmi5"))
             files.update({f"{module.id}/{path}": data for path, data in site.items()})
         files["cmi5.xml"] = course_structure(course, modules)
         return [Package(f"{course.program.id}.cmi5.zip", self.name, tuple(modules), deterministic_zip(files))]

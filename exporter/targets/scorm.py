@@ -50,7 +50,7 @@ def scorm_packages(name: str, adapter: str, whole: bool, course: Course, modules
         scos = []
         for module in group:
             folder = f"{module.id}/" if whole else ""
-            site = renderer.render(module, ("standalone", "scorm", adapter))
+            site = renderer.render(module, ("standalone", "scorm", "interactions", adapter))
             files.update({folder + path: data for path, data in site.items()})
             scos.append(Sco(module, folder + "index.html", tuple(sorted(folder + path for path in site))))
         if whole:

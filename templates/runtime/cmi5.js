@@ -1,4 +1,5 @@
-/* #stop_sexтинг runtime adapter: cmi5, xAPI statements and state to the LRS named in the launch URL (README.md). */
+/* #stop_sexтинг runtime adapter: cmi5, xAPI statements and state to the LRS named in the launch URL (needs
+   interactions.js and queue.js; README.md). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
@@ -10,8 +11,9 @@
   var MASTERY = CMI5 + 'extensions/masteryscore';
   var INTERACTION = 'http://adlnet.gov/expapi/activities/cmi.interaction';
   var STATE_ID = 'https://w3id.org/stopsexting/xapi/state';
-  var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
-    matching: 'matching' };
+  var TYPES = window.StopInteractions.TYPES, pattern = window.StopInteractions.pattern;
+  var duration = window.StopInteractions.duration; // the shortest form: PT1H5S, PT5.25S
+  var Queue = window.StopQueue.Queue, HttpError = window.StopQueue.HttpError, refused = window.StopQueue.refused;
 
   // Statement ids are UUIDs the AU makes (cmi5 §9.1); getRandomValues works outside secure contexts too.
   function uuid() {
@@ -20,26 +22,6 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-  }
-
-  // ISO 8601 duration with at most two decimals of seconds: PT1H2M5.25S.
-  function duration(ms) {
-    var cs = Math.max(0, Math.round(ms / 10));
-    var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60;
-    return 'PT' + (h ? h + 'H' : '') + (m ? m + 'M' : '') + (cs % 6000) / 100 + 'S';
-  }
-
-  // Saved-answer letters → xAPI response patterns: a[,]c · true · c[,]a[,]b · a[.]b[,]b[.]a
-  function pattern(type, letters) {
-    if (type === 'true-false') return letters === 't' ? 'true' : 'false';
-    return letters.split('').map(function (l, i) {
-      return type === 'matching' ? String.fromCharCode(97 + i) + '[.]' + l : l;
-    }).join('[,]');
-  }
-
-  function HttpError(status, what) {
-    this.status = status;
-    this.message = what + ': HTTP ' + status;
   }
 
   function Host(launch, data) {
@@ -55,8 +37,7 @@
     this.doc = { state: '', reported: { verdict: '', completed: false } };
     this.outbox = [];
     this.dirty = false;
-    this.queue = Promise.resolve();
-    this.scheduled = false;
+    this.queue = new Queue(this.flush.bind(this));
     this.ended = false;
   }
 
@@ -141,21 +122,11 @@
 
     post: function (statement) {
       this.outbox.push(statement);
-      this.schedule();
+      this.queue.schedule();
     },
 
-    // One request at a time, in order: statements keep their order and the newest state is the one stored.
-    // Whatever piles up while a request is in flight goes in the next one.
-    schedule: function () {
-      var self = this;
-      if (this.scheduled) return;
-      this.scheduled = true;
-      this.queue = this.queue.then(function () {
-        self.scheduled = false;
-        return self.flush(false);
-      });
-    },
-
+    // Sends what is waiting; through the queue, one request at a time, so statements keep their order and the
+    // newest state is the one stored.
     flush: function (keepalive) {
       var self = this, batch = this.outbox, doc = this.dirty ? JSON.stringify(this.doc) : null;
       this.outbox = [];
@@ -165,7 +136,7 @@
         doc !== null ? this.send('PUT', 'activities/state', this.stateQuery(STATE_ID), doc, keepalive) : null
       ]).catch(function (error) {
         // A refusal (4xx) will not change on a retry; anything else is kept for the next request.
-        if (!(error.status >= 400 && error.status < 500)) {
+        if (!refused(error)) {
           self.outbox = batch.concat(self.outbox);
           self.dirty = self.dirty || doc !== null;
         }
@@ -177,7 +148,7 @@
       if (!this.tracked || this.ended) return;
       this.doc.state = state;
       this.dirty = true;
-      this.schedule();
+      this.queue.schedule();
     },
 
     record: function (i) {

@@ -1,12 +1,9 @@
-/* #stop_sexтинг runtime adapter: the LTI tool's JSON API, authorised by the launch's session token (README.md). */
+/* #stop_sexтинг runtime adapter: the LTI tool's JSON API, authorised by the launch's session token (needs queue.js;
+   README.md). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
-
-  function HttpError(status, what) {
-    this.status = status;
-    this.message = what + ': HTTP ' + status;
-  }
+  var Queue = window.StopQueue.Queue, HttpError = window.StopQueue.HttpError, refused = window.StopQueue.refused;
 
   function Host(session) {
     this.api = session.api.replace(/\/$/, '');
@@ -15,8 +12,7 @@
     this.waitingState = null; // the newest state not yet sent
     this.waitingReport = null; // the newest report not yet sent
     this.sentReport = '';
-    this.queue = Promise.resolve();
-    this.scheduled = false;
+    this.queue = new Queue(this.flush.bind(this));
     this.ended = false;
   }
 
@@ -42,18 +38,8 @@
       });
     },
 
-    // One request at a time, so the server stores states in the order they were made; whatever piles up
-    // while a request is in flight is replaced by the newest and goes in the next one.
-    schedule: function () {
-      var self = this;
-      if (this.scheduled) return;
-      this.scheduled = true;
-      this.queue = this.queue.then(function () {
-        self.scheduled = false;
-        return self.flush(false);
-      });
-    },
-
+    // Sends what is waiting; through the queue, one request at a time, so the server stores states in the
+    // order they were made. Whatever piles up while a request is in flight is replaced by the newest.
     flush: function (keepalive) {
       var self = this, state = this.waitingState, report = this.waitingReport;
       this.waitingState = null;
@@ -68,7 +54,7 @@
       }, function (error) {
         // A refusal (4xx: expired session, bad data) will not change on a retry; anything else waits for the
         // next change, unless something newer replaced it meanwhile.
-        if (!(error.status >= 400 && error.status < 500)) {
+        if (!refused(error)) {
           if (self.waitingState === null) self.waitingState = state;
           if (self.waitingReport === null) self.waitingReport = report;
         }
@@ -79,7 +65,7 @@
     save: function (state) {
       if (this.ended) return;
       this.waitingState = state;
-      this.schedule();
+      this.queue.schedule();
     },
 
     record: function () {},
@@ -90,7 +76,7 @@
       var body = JSON.stringify({ status: r.status, raw: r.raw, progress: r.progress });
       if (body === this.sentReport || body === this.waitingReport) return;
       this.waitingReport = body;
-      this.schedule();
+      this.queue.schedule();
     },
 
     // Runs on pagehide: what is still waiting goes now, with keepalive so it outlives the page.

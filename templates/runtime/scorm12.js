@@ -1,11 +1,10 @@
-/* #stop_sexтинг runtime adapter: SCORM 1.2 (window.API found up the parent/opener chain; needs scorm.js). */
+/* #stop_sexтинг runtime adapter: SCORM 1.2 (window.API found up the parent/opener chain; needs scorm.js and
+   interactions.js). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
-  var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
-    matching: 'matching' };
-
   var pad = window.StopScorm.pad;
+  var TYPES = window.StopInteractions.TYPES;
 
   // CMITimespan HHHH:MM:SS.SS (Moodle accepts 2–4 hour digits and at most 2 decimals).
   function timespan(ms) {

@@ -1,32 +1,22 @@
-/* #stop_sexтинг runtime adapter: SCORM 2004 4th Edition (window.API_1484_11; needs scorm.js; README.md). */
+/* #stop_sexтинг runtime adapter: SCORM 2004 4th Edition (window.API_1484_11; needs scorm.js and interactions.js;
+   README.md). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
-  var pad = window.StopScorm.pad;
-  var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', ordering: 'sequencing',
-    matching: 'matching' };
+  var shared = window.StopInteractions;
+  var TYPES = shared.TYPES, pattern = shared.pattern;
   var STATUS = { // runtime status → [cmi.completion_status, cmi.success_status]
     incomplete: ['incomplete', 'unknown'], completed: ['completed', 'unknown'],
     passed: ['completed', 'passed'], failed: ['completed', 'failed'] };
 
-  // timeinterval: PT#H#M#.##S, no weeks, at most 2 decimals (ADL and Moodle refuse more).
+  // timeinterval with the minutes after any hours and two decimals: PT1H0M5.00S, PT5.10S.
   function duration(ms) {
-    var cs = Math.max(0, Math.round(ms / 10));
-    var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = cs % 6000;
-    return 'PT' + (h ? h + 'H' : '') + (h || m ? m + 'M' : '') + Math.floor(s / 100) + '.' + pad(s % 100, 2) + 'S';
+    return shared.duration(ms, true);
   }
 
   // time (second, 10, 0): fractions of 1–2 digits, and a zone only after a fraction.
   function timestamp(d) {
     return d.toISOString().slice(0, 22) + 'Z';
-  }
-
-  // Saved-answer letters → 2004 responses: a[,]c · true · c[,]a[,]b · a[.]b[,]b[.]a
-  function response(type, letters) {
-    if (type === 'true-false') return letters === 't' ? 'true' : 'false';
-    return letters.split('').map(function (l, i) {
-      return type === 'matching' ? String.fromCharCode(97 + i) + '[.]' + l : l;
-    }).join('[,]');
   }
 
   function Host(api) {
@@ -66,9 +56,9 @@
       this.set(p + 'type', TYPES[i.type]);
       if (i.objective) this.set(p + 'objectives.0.id', i.objective);
       this.set(p + 'timestamp', timestamp(new Date()));
-      this.set(p + 'correct_responses.0.pattern', response(i.type, i.correct));
+      this.set(p + 'correct_responses.0.pattern', pattern(i.type, i.correct));
       this.set(p + 'weighting', i.weight);
-      this.set(p + 'learner_response', response(i.type, i.response));
+      this.set(p + 'learner_response', pattern(i.type, i.response));
       this.set(p + 'result', i.result === 'correct' ? 'correct' : 'incorrect');
       this.set(p + 'latency', duration(i.latency));
       this.n++;

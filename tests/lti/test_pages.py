@@ -25,7 +25,8 @@ def page(course: Course, instructor: bool) -> str:
 def test_the_page_carries_the_lti_adapter_its_session_and_the_static_base(course: Course) -> None:
     html = page(course, instructor=False)
     assert f'<base href="{BASE}">' in html.split('<meta name="viewport"')[0]  # before any relative URL
-    assert re.findall(r'<script src="([^"]+)"', html) == ["assets/standalone.js", "assets/lti.js", "assets/core.js"]
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == ["assets/standalone.js", "assets/queue.js", "assets/lti.js", "assets/core.js"]
     found = re.search(r'<script type="application/json" id="lti-session">(.*?)</script>', html, re.S)
     assert found and json.loads(found[1]) == {"api": "/lti/api", "token": TOKEN}
     assert "://" not in re.sub(r'href="https://[^"]+"', "", html).split("<body>")[0]  # no external request
@@ -41,14 +42,16 @@ def test_teacher_notes_and_the_class_view_link_are_for_instructors_only(course: 
 
 def test_assets_come_from_the_lti_site_without_the_page_or_teacher_notes(course: Course) -> None:
     files, version = pages.assets(Renderer(course), course.modules[0].id)
-    assert {"assets/lti.js", "assets/core.js", "assets/style.css"} <= files.keys()
+    assert {"assets/queue.js", "assets/lti.js", "assets/core.js", "assets/style.css"} <= files.keys()
     assert "index.html" not in files and "teacher.html" not in files
     assert all(path.startswith(("assets/", "images/")) for path in files)
     assert len(version) == 16
 
 
 def test_packages_never_get_the_lti_parts(course: Course) -> None:
-    for adapters in (("standalone", "scorm", "scorm12"), ("standalone", "scorm", "scorm2004"), ("standalone", "cmi5")):
+    for adapters in (("standalone", "scorm", "interactions", "scorm12"),
+                     ("standalone", "scorm", "interactions", "scorm2004"),
+                     ("standalone", "interactions", "queue", "cmi5")):
         html = Renderer(course).render(course.modules[0], adapters)["index.html"].decode()
         assert "lti-session" not in html and "<base" not in html and "teacher-notes" not in html
 

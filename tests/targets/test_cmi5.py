@@ -94,8 +94,10 @@ def test_every_file_of_every_module(course: Course, cmi5_package: Package) -> No
     renderer = Renderer(course)
     expected = {"cmi5.xml": files["cmi5.xml"]}
     for module in course.modules:
-        site = renderer.render(module, ("standalone", "cmi5"))
-        assert "assets/cmi5.js" in site and "teacher.html" not in site
+        site = renderer.render(module, ("standalone", "interactions", "queue", "cmi5"))
+        assert "teacher.html" not in site
+        assert re.findall(r'<script src="([^"]+)"', site["index.html"].decode()) == [
+            "assets/standalone.js", "assets/interactions.js", "assets/queue.js", "assets/cmi5.js", "assets/core.js"]
         expected.update({f"{module.id}/{path}": data for path, data in site.items()})
     assert files == expected
     for name in files:
