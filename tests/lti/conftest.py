@@ -11,12 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from jwcrypto.jwk import JWK
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.lti import db
+from tests.lti.platform import PlatformKey, tool_app
 
 POSTGRES_ADMIN_URL = os.environ.get("LTI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -79,3 +83,13 @@ def redis_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def tool(database_url: str) -> tuple[Flask, FlaskClient, PlatformKey]:
+    """The tool with one registered platform whose key lti1p3platform signs with: lti1p3platform names its key
+    by its RFC 7638 thumbprint."""
+    key = PlatformKey()
+    key.kid = JWK.from_pem(key.public_pem.encode()).thumbprint()
+    app = tool_app(database_url, lambda url: key.jwks())
+    return app, app.test_client(), key

@@ -17,7 +17,6 @@ from flask import Flask
 from flask import request as flask_request
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from jwcrypto.jwk import JWK
 from sqlalchemy import func, select
 
 from exporter.lti import deep_linking
@@ -41,7 +40,6 @@ from tests.lti.platform import (
     login,
     login_page,
     rows,
-    tool_app,
 )
 
 DL_TARGET = f"{TOOL}/lti/launch"  # the tool's content selection URL as a platform registers it
@@ -63,14 +61,6 @@ class DeepLinkLaunch(PeerLaunch):
         self.set_user_data(preflight_response["login_hint"], [INSTRUCTOR], full_name="Test")
         self.set_launch_context_claim("course-1", context_title="7-А")
         self.set_dl(RETURN_URL, accept_types={"ltiResourceLink"}, extra_data=DATA)
-
-
-@pytest.fixture
-def tool(database_url: str) -> tuple[Flask, FlaskClient, PlatformKey]:
-    key = PlatformKey()
-    key.kid = JWK.from_pem(key.public_pem.encode()).thumbprint()  # the kid lti1p3platform signs with
-    app = tool_app(database_url, lambda url: key.jwks())
-    return app, app.test_client(), key
 
 
 def peer_deep_link(client: FlaskClient, key: PlatformKey) -> tuple[Any, DeepLinkConf]:

@@ -6,25 +6,15 @@ from __future__ import annotations
 import html
 import json
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from jwcrypto.jwk import JWK
 
 from exporter.lti import session
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Launch
-from tests.lti.platform import MEMBERSHIPS, MODULE, PlatformKey, peer_launch, rows, tool_app
+from tests.lti.platform import MEMBERSHIPS, MODULE, PlatformKey, peer_launch, rows
 
 TEACHER_NOTES = "Для вчителя: як провести цей модуль"
-
-
-@pytest.fixture
-def tool(database_url: str) -> tuple[Flask, FlaskClient, PlatformKey]:
-    key = PlatformKey()
-    key.kid = JWK.from_pem(key.public_pem.encode()).thumbprint()  # the kid lti1p3platform signs with
-    app = tool_app(database_url, lambda url: key.jwks())
-    return app, app.test_client(), key
 
 
 def test_learner_launch_opens_the_module_with_its_session(tool: tuple[Flask, FlaskClient, PlatformKey]) -> None:
