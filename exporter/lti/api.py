@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from exporter.lti import grades
 from exporter.lti.context import tool
-from exporter.lti.db import autocommit, insert
+from exporter.lti.db import insert
 from exporter.lti.models import Attempt, Launch, UTCDateTime, utcnow
 from exporter.lti.session import SessionError, verify
 
@@ -49,7 +49,7 @@ def save_state() -> Response:
     if not isinstance(state, str) or len(state) > MAX_STATE_CHARS or not _is_json_object(state):
         _refuse(400, f"state must be the module's saved state: a JSON object of at most {MAX_STATE_CHARS} "
                      "characters, as a string")
-    with autocommit(context.sessions) as connection:
+    with context.autocommit.connect() as connection:
         saved = _upsert_attempt(connection, launch_id, utcnow(), state) is not None
     if not saved:
         with context.sessions() as session:

@@ -24,7 +24,7 @@ from exporter.lti import api, db, deep_linking, keys, onetime, pages, services, 
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.grades import GradeSender
 from exporter.lti.keysets import KeySets
-from exporter.lti.launch import Login, MessageLaunch, Nonces, accept, module_for, record
+from exporter.lti.launch import Login, MessageLaunch, Nonces, accept, launch_row, module_for, record
 from exporter.lti.toolconf import DbToolConf
 from exporter.lti.validation import LaunchRefused, on_this_host
 from exporter.model import Module
@@ -60,7 +60,8 @@ def create_app(database_url: str | None = None, *, secret: bytes | None = None, 
     app = Flask(__name__, static_folder=None)
     app.testing = testing
     redis = redis_url or os.environ.get("REDIS_URL")
-    context = ToolContext(sessions=sessions, secret=secret or session_secret(sessions),
+    context = ToolContext(sessions=sessions, autocommit=db.make_engine(url, autocommit=True),
+                          secret=secret or session_secret(sessions),
                           renderer=Renderer(course), course=course,
                           grades=GradeSender(tokens=services.token_cache(redis)), once=onetime.store(redis))
     app.extensions[EXTENSION] = context
@@ -134,10 +135,13 @@ def _routes(app: Flask, tool: ToolContext) -> None:
             if not deep_link and not message.is_resource_launch():
                 raise LaunchRefused(400, "this tool only opens modules (LtiResourceLinkRequest)")
             module = None if deep_link else module_for(tool.course, message.body())
-            with tool.sessions.begin() as db_session:  # one commit: the nonce used up and the launch recorded
-                accept(db_session, tool.once, message)
-                row = None if module is None else record(db_session, tool_conf, message, module,
-                                                         SESSION_TTL_SECONDS)
+            row = None if module is None else launch_row(tool_conf, message, module, SESSION_TTL_SECONDS)
+            # Every check is done: the nonce is used up, then the launch written, a statement each. A worker
+            # dying between the two leaves a spent id_token and no launch, as if the page had never arrived.
+            with tool.autocommit.connect() as connection:
+                accept(connection, tool.once, message)
+                if row is not None:
+                    record(connection, row)
             if module is None or row is None:  # a Deep Linking request: nothing to record but its nonce
                 return deep_linking.start(tool, message, request.script_root)
         except LaunchRefused as refused:

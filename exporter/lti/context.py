@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from flask import current_app
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import Course
@@ -20,6 +21,8 @@ EXTENSION = "stopsexting"
 @dataclass(frozen=True)
 class ToolContext:
     sessions: sessionmaker[Session]
+    # The same database for single-statement writes, which need no BEGIN and COMMIT round trips (db.make_engine).
+    autocommit: Engine
     secret: bytes  # signs the runtime's session tokens (exporter.lti.session)
     renderer: Renderer
     course: Course

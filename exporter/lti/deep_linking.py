@@ -22,7 +22,7 @@ from flask import Response
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 from pylti1p3.deep_link import DeepLink
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 from werkzeug.datastructures import MultiDict
 
 from exporter.loader import Course
@@ -112,7 +112,7 @@ def choose(tool: ToolContext, tool_conf: DbToolConf, form: MultiDict[str, str], 
     picked = modules(tool.course, chosen, ids)
     if isinstance(picked, str):
         return picker(tool.renderer, tool.course, chosen, token, action=action, error=picked, checked=ids)
-    return respond(tool.renderer, tool_conf, tool.sessions, tool.once, chosen, picked)
+    return respond(tool.renderer, tool_conf, tool.autocommit, tool.once, chosen, picked)
 
 
 def sign(secret: bytes, chosen: Selection) -> str:
@@ -152,14 +152,15 @@ def modules(course: Course, chosen: Selection, ids: Sequence[str]) -> list[Modul
     return [module for module in course.modules if module.id in ids]
 
 
-def respond(renderer: Renderer, tool_conf: DbToolConf, sessions: sessionmaker[Session], once: OneTime,
+def respond(renderer: Renderer, tool_conf: DbToolConf, database: Engine, once: OneTime,
             chosen: Selection, picked: Sequence[Module]) -> Response:
     """The LtiDeepLinkingResponse for `picked`, signed with our active key (pylti1p3's DeepLink gives the
     envelope: iss = client_id, aud = [issuer], exp/iat, nonce, deployment, type, version), in a form the
     browser posts to the platform. The items are written here because pylti1p3's always carry `"custom": {}`
     and null title/url and its `data` is null when the platform sent none (DL2)."""
-    with sessions.begin() as session:
-        fresh = once.consume(session, f"deep-link:{chosen.id}", utcnow() + timedelta(seconds=SELECTION_TTL_SECONDS))
+    with database.connect() as connection:
+        fresh = once.consume(connection, f"deep-link:{chosen.id}",
+                             utcnow() + timedelta(seconds=SELECTION_TTL_SECONDS))
     if not fresh:
         raise LaunchRefused(403, "these modules were already sent to the platform: add the activity again")
     registration = tool_conf.find_registration_by_params(chosen.issuer, chosen.client_id)

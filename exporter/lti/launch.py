@@ -28,8 +28,7 @@ from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
 from pylti1p3.exception import LtiException
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert
 
 from exporter.loader import Course
 from exporter.lti import nrps, pages, validation
@@ -233,18 +232,18 @@ def module_for(course: Course, body: Mapping[str, Any]) -> Module:
     raise LaunchRefused(404, "this link does not point to one of our modules: ask the teacher to add it again")
 
 
-def accept(session: Session, once: OneTime, launch: MessageLaunch) -> None:
+def accept(connection: Connection, once: OneTime, launch: MessageLaunch) -> None:
     """Use up the launch's nonce, so that this id_token, and any other carrying the same nonce, is never
     accepted again (lti.md §5 N3, N4). The state needs no such record: it only opens a launch together with
     its id_token, whose nonce is gone."""
     expires = utcnow() + timedelta(seconds=LOGIN_TTL_SECONDS)
-    if not once.consume(session, str(launch.body()["nonce"]), expires):
+    if not once.consume(connection, str(launch.body()["nonce"]), expires):
         raise LaunchRefused(403, "this launch was already used: open the activity again from your course")
 
 
-def record(session: Session, tool_conf: DbToolConf, launch: MessageLaunch, module: Module,
-           ttl_seconds: int) -> Launch:
-    """The Launch row the page's session token points at, with what the grades and API need later."""
+def launch_row(tool_conf: DbToolConf, launch: MessageLaunch, module: Module, ttl_seconds: int) -> Launch:
+    """The Launch row the page's session token will point at, with what the grades and API need later; not
+    yet written (`record`)."""
     body = launch.body()
     ags, context, members = (body[claim] if isinstance(body.get(claim), dict) else {}
                              for claim in (AGS, CONTEXT, nrps.CLAIM))
@@ -253,7 +252,7 @@ def record(session: Session, tool_conf: DbToolConf, launch: MessageLaunch, modul
     if deployment is None:  # validate_deployment found it a moment ago; an administrator removed it since
         raise LaunchRefused(403, f"deployment {deployment_id!r} of {issuer} is no longer registered")
     now = utcnow()
-    row = Launch(
+    return Launch(
         id=secrets.token_urlsafe(32), registration_id=tool_conf.platform(issuer, client_id).id,
         deployment_id=deployment, sub=str(body["sub"]), context_id=_text(context.get("id")),
         resource_link_id=_text(body[RESOURCE_LINK].get("id")),
@@ -262,11 +261,13 @@ def record(session: Session, tool_conf: DbToolConf, launch: MessageLaunch, modul
         ags_scopes=" ".join(str(scope) for scope in ags.get("scope", []) if isinstance(scope, str)),
         nrps_memberships_url=_text(members.get("context_memberships_url")),
         created_at=now, expires_at=now + timedelta(seconds=ttl_seconds))
-    # A plain INSERT on the session's connection: the row is only written, and the ORM's unit of work would
-    # cost a launch more than the statement itself.
+
+
+def record(connection: Connection, row: Launch) -> None:
+    """A plain INSERT: the row is only written, and the ORM's unit of work would cost a launch more than the
+    statement itself."""
     columns = Launch.__table__.columns.keys()
-    session.connection().execute(insert(Launch), {name: getattr(row, name) for name in columns})
-    return row
+    connection.execute(insert(Launch), {name: getattr(row, name) for name in columns})
 
 
 def _text(value: Any) -> str | None:

@@ -3,8 +3,8 @@ REDIS_URL is set. Either way one atomic write decides which of two concurrent re
 read-then-write race in our code: an INSERT … ON CONFLICT DO NOTHING that returns the row only when it was
 new, or SET NX.
 
-The database store writes in the caller's transaction, so a launch's nonce is used up in the same commit
-that records the launch: a refused launch leaves its nonce unused and nothing else written."""
+The database store writes on the caller's connection, inside its transaction if it has begun one; the tool
+calls it on an autocommit connection, so that using a value up is one round trip."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ from functools import cache
 from typing import Protocol
 
 import redis
-from sqlalchemy import Executable, bindparam
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Executable, bindparam
 
 from exporter.lti.db import insert
 from exporter.lti.models import Nonce, utcnow
 
 
 class OneTime(Protocol):
-    def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
+    def consume(self, connection: Connection, value: str, expires_at: datetime) -> bool:
         """True the first time `value` is presented, False on every later try (a replay)."""
         ...
 
@@ -29,11 +28,9 @@ class OneTime(Protocol):
 class DatabaseOneTime:
     """The embedded default: the nonce table; an expired row still counts as used."""
 
-    def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
-        statement = _consume_statement(session.get_bind().dialect.name)
-        # On the session's connection, as plain SQL: given parameters, session.execute would take it for an
-        # ORM bulk insert.
-        return session.connection().execute(statement, {"value": value, "expires_at": expires_at}).first() is not None
+    def consume(self, connection: Connection, value: str, expires_at: datetime) -> bool:
+        statement = _consume_statement(connection.dialect.name)
+        return connection.execute(statement, {"value": value, "expires_at": expires_at}).first() is not None
 
 
 @cache
@@ -50,7 +47,7 @@ class RedisOneTime:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def consume(self, session: Session, value: str, expires_at: datetime) -> bool:
+    def consume(self, connection: Connection, value: str, expires_at: datetime) -> bool:
         milliseconds = max(1, int((expires_at - utcnow()).total_seconds() * 1000))
         return bool(self.client.set(f"stopsexting:{Nonce.__tablename__}:{value}", b"1", nx=True, px=milliseconds))
 

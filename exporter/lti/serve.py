@@ -53,12 +53,12 @@ def serve(host: str, port: int, workers: int, threads: int, database_url: str | 
             click.echo(str(problem), err=True)
         raise SystemExit(2) from report
     tool = app.extensions[EXTENSION]
-    engine = tool.sessions.kw["bind"]
 
     def post_fork(server: Any, worker: Any) -> None:
         """A connection opened in the master must not be shared by the forked workers (SQLAlchemy's advice);
         each worker then retries the grades a platform did not take at once."""
-        engine.dispose(close=False)
+        for engine in (tool.sessions.kw["bind"], tool.autocommit):
+            engine.dispose(close=False)
         delivery.start(tool.sessions, tool.grades)
 
     # gthread workers keep browsers' connections alive between the module's saves, and a thread waiting on the

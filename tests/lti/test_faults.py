@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -26,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from exporter.lti import delivery, grades, services, session
+from exporter.lti import db, delivery, grades, services, session
 from exporter.lti.app import create_app
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Attempt, GradeOutbox, Launch, utcnow
@@ -178,40 +179,80 @@ def test_a_score_sent_while_moodle_is_down_waits_in_the_outbox_and_arrives_when_
     assert (row.status, row.tries, row.last_error) == ("sent", 2, None)
 
 
-def test_the_database_going_down_gives_a_503_the_runtime_retries_and_saves_resume_when_it_is_back() -> None:
-    """PostgreSQL refusing the tool's connections (a restart, a failover): the runtime's save gets a JSON 503
-    with Retry-After, which templates/runtime/lti.js retries, a launch gets a page asking to come back, never
-    a bare 500; once the database is back the next save is stored. A database of its own, so that refusing
-    its connections disturbs no other test."""
-    admin_url = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+ADMIN_URL = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A PostgreSQL database of its own, so that refusing or cutting its connections disturbs no other test."""
     name = f"stopsexting_outage_{os.getpid()}_{int(time.time() * 1000)}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        app = healthy_app(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", FakePlatform())
-        context: ToolContext = app.extensions[EXTENSION]
-        token = learner_launch(context.sessions)
-        client = app.test_client()
-        auth = {"Authorization": f"Bearer {token}"}
-        assert client.post("/lti/api/state", json={"state": STATE}, headers=auth).status_code == 200
-
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        refused = client.post("/lti/api/state", json={"state": '{"v":1,"n":2}'}, headers=auth)
-        assert (refused.status_code, refused.headers["Retry-After"]) == (503, "30")
-        assert "database is not reachable" in refused.json["error"]
-        page = client.get("/lti/login", query_string={  # the registration is read from the database
-            "iss": factories.ISSUER, "login_hint": "42", "target_link_uri": f"http://localhost/modules/{MODULE}",
-            "client_id": "client-1", "lti_deployment_id": "3"})
-        assert page.status_code == 503 and "Сервіс модулів зараз недоступний" in page.get_data(as_text=True)
-
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-        assert client.post("/lti/api/state", json={"state": '{"v":1,"n":3}'}, headers=auth).status_code == 200
-        assert stored(context.sessions)[0] == [('{"v":1,"n":3}', None, "not attempted", "unknown")]
-        context.sessions.kw["bind"].dispose()
+        yield name
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cut_connections(name: str, *, refuse: bool = False) -> None:
+    """Ends every backend of the database, as a restart or a failover does; `refuse` keeps it refusing new ones."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        if refuse:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+def outage_app(name: str) -> tuple[Flask, ToolContext, dict[str, str]]:
+    """The tool on the database `name`, with a Learner's launch; the save's Authorization header."""
+    app = healthy_app(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", FakePlatform())
+    context: ToolContext = app.extensions[EXTENSION]
+    return app, context, {"Authorization": f"Bearer {learner_launch(context.sessions)}"}
+
+
+def test_the_database_going_down_gives_a_503_the_runtime_retries_and_saves_resume_when_it_is_back(
+        own_database: str) -> None:
+    """PostgreSQL refusing the tool's connections (a restart, a failover): the runtime's save gets a JSON 503
+    with Retry-After, which templates/runtime/lti.js retries, a launch gets a page asking to come back, never
+    a bare 500; once the database is back the next save is stored."""
+    app, context, auth = outage_app(own_database)
+    client = app.test_client()
+    assert client.post("/lti/api/state", json={"state": STATE}, headers=auth).status_code == 200
+
+    cut_connections(own_database, refuse=True)
+    refused = client.post("/lti/api/state", json={"state": '{"v":1,"n":2}'}, headers=auth)
+    assert (refused.status_code, refused.headers["Retry-After"]) == (503, "30")
+    assert "database is not reachable" in refused.json["error"]
+    page = client.get("/lti/login", query_string={  # the registration is read from the database
+        "iss": factories.ISSUER, "login_hint": "42", "target_link_uri": f"http://localhost/modules/{MODULE}",
+        "client_id": "client-1", "lti_deployment_id": "3"})
+    assert page.status_code == 503 and "Сервіс модулів зараз недоступний" in page.get_data(as_text=True)
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{own_database}" WITH ALLOW_CONNECTIONS true')
+    assert client.post("/lti/api/state", json={"state": '{"v":1,"n":3}'}, headers=auth).status_code == 200
+    assert stored(context.sessions)[0] == [('{"v":1,"n":3}', None, "not attempted", "unknown")]
+    for engine in (context.sessions.kw["bind"], context.autocommit):
+        engine.dispose()
+
+
+def test_a_pooled_connection_cut_while_idle_is_replaced_before_the_save_uses_it(
+        own_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool checks only connections idle for IDLE_PING_SECONDS (db._ping_when_idle). One cut while idle is
+    replaced unseen; one cut a moment after use costs that one save a 503 (which lti.js retries), and the
+    worker's pool is renewed for the next."""
+    app, context, auth = outage_app(own_database)
+    client = app.test_client()
+    assert client.post("/lti/api/state", json={"state": STATE}, headers=auth).status_code == 200
+
+    cut_connections(own_database)  # a moment after the save: not checked, so the save meets the cut connection
+    assert client.post("/lti/api/state", json={"state": '{"v":1,"n":2}'}, headers=auth).status_code == 503
+    assert client.post("/lti/api/state", json={"state": '{"v":1,"n":3}'}, headers=auth).status_code == 200
+
+    cut_connections(own_database)
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # as if the connection had sat idle that long
+    assert client.post("/lti/api/state", json={"state": '{"v":1,"n":4}'}, headers=auth).status_code == 200
+    assert stored(context.sessions)[0] == [('{"v":1,"n":4}', None, "not attempted", "unknown")]
+    for engine in (context.sessions.kw["bind"], context.autocommit):
+        engine.dispose()

@@ -1,5 +1,5 @@
 """A nonce is accepted once, even when many requests present it at the same moment, in the database and in
-Redis; in the database it is used up only if the caller's transaction commits."""
+Redis; in the database it is used up only if the caller's transaction, when it has begun one, commits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.lti.models import Nonce, utcnow
@@ -26,8 +26,10 @@ def once(request: pytest.FixtureRequest) -> OneTime:
 
 
 def consume(sessions: sessionmaker[Session], once: OneTime, value: str) -> bool:
-    with sessions.begin() as session:
-        return once.consume(session, value, utcnow() + timedelta(minutes=10))
+    """On an autocommit connection, as the tool's launch and Deep Linking views use it."""
+    engine: Engine = sessions.kw["bind"]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return once.consume(connection, value, utcnow() + timedelta(minutes=10))
 
 
 def test_the_store_follows_redis_url(redis_url: str) -> None:
@@ -43,10 +45,10 @@ def test_a_value_is_consumed_once(once: OneTime, sessions: sessionmaker[Session]
 
 
 def test_a_value_used_in_a_transaction_that_rolls_back_is_still_unused(sessions: sessionmaker[Session]) -> None:
-    """A launch refused after its nonce was checked must leave the nonce as it was: nothing written."""
+    """A caller that uses a value inside its transaction and then refuses leaves the value as it was."""
     once, value = store(None), f"value-{uuid.uuid4()}"
     with sessions() as session:
-        assert once.consume(session, value, utcnow() + timedelta(minutes=10))
+        assert once.consume(session.connection(), value, utcnow() + timedelta(minutes=10))
         session.rollback()
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Nonce)) == 0
