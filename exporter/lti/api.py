@@ -14,12 +14,12 @@ from functools import cache
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import Connection, Executable, Text, bindparam, select
+from sqlalchemy import Connection, Insert, Text, bindparam, select
 from sqlalchemy.orm import Session
 
 from exporter.lti import grades
 from exporter.lti.context import tool
-from exporter.lti.db import insert
+from exporter.lti.db import DirectStatement, insert
 from exporter.lti.models import Attempt, Launch, UTCDateTime, utcnow
 from exporter.lti.session import SessionError, verify
 
@@ -43,14 +43,14 @@ def load_state() -> Response:
 @blueprint.route("/state", methods=["PUT", "POST"])
 def save_state() -> Response:
     """The hot path (a module saves after every screen): one statement, INSERT … SELECT from the launch, which
-    also proves the launch still valid; only a save it refuses reads the launch to say why."""
+    also proves the launch still valid, run directly (db.DirectStatement); only a save it refuses reads the
+    launch to say why."""
     context, launch_id = tool(), _launch_id()
     state = _body().get("state")
     if not isinstance(state, str) or len(state) > MAX_STATE_CHARS or not _is_json_object(state):
         _refuse(400, f"state must be the module's saved state: a JSON object of at most {MAX_STATE_CHARS} "
                      "characters, as a string")
-    with context.autocommit.connect() as connection:
-        saved = _upsert_attempt(connection, launch_id, utcnow(), state) is not None
+    saved = SAVE.first(context.autocommit, {"launch_id": launch_id, "now": utcnow(), "state": state}) is not None
     if not saved:
         with context.sessions() as session:
             _launch(session, launch_id)
@@ -140,7 +140,7 @@ def _upsert_attempt(connection: Connection, launch_id: str, now: datetime, state
 
 
 @cache
-def _upsert_statement(dialect: str, saves_state: bool) -> Executable:
+def _upsert_statement(dialect: str, saves_state: bool) -> Insert:
     """Built once per database and kind: building the statement costs more than running it."""
     columns = ("registration_id", "deployment_id", "sub", "context_id", "resource_link_id", "module_id")
     now = bindparam("now", type_=UTCDateTime())
@@ -153,6 +153,9 @@ def _upsert_statement(dialect: str, saves_state: bool) -> Executable:
     return statement.on_conflict_do_update(
         index_elements=[Attempt.registration_id, Attempt.sub, Attempt.resource_link_id, Attempt.module_id],
         set_=changes).returning(Attempt.id)
+
+
+SAVE = DirectStatement(lambda dialect: _upsert_statement(dialect, True))
 
 
 def _attempt_key(launch: Launch) -> tuple[Any, ...]:

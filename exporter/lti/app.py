@@ -138,10 +138,9 @@ def _routes(app: Flask, tool: ToolContext) -> None:
             row = None if module is None else launch_row(tool_conf, message, module, SESSION_TTL_SECONDS)
             # Every check is done: the nonce is used up, then the launch written, a statement each. A worker
             # dying between the two leaves a spent id_token and no launch, as if the page had never arrived.
-            with tool.autocommit.connect() as connection:
-                accept(connection, tool.once, message)
-                if row is not None:
-                    record(connection, row)
+            accept(tool.autocommit, tool.once, message)
+            if row is not None:
+                record(tool.autocommit, row)
             if module is None or row is None:  # a Deep Linking request: nothing to record but its nonce
                 return deep_linking.start(tool, message, request.script_root)
         except LaunchRefused as refused:

@@ -158,10 +158,7 @@ def respond(renderer: Renderer, tool_conf: DbToolConf, database: Engine, once: O
     envelope: iss = client_id, aud = [issuer], exp/iat, nonce, deployment, type, version), in a form the
     browser posts to the platform. The items are written here because pylti1p3's always carry `"custom": {}`
     and null title/url and its `data` is null when the platform sent none (DL2)."""
-    with database.connect() as connection:
-        fresh = once.consume(connection, f"deep-link:{chosen.id}",
-                             utcnow() + timedelta(seconds=SELECTION_TTL_SECONDS))
-    if not fresh:
+    if not once.consume(database, f"deep-link:{chosen.id}", utcnow() + timedelta(seconds=SELECTION_TTL_SECONDS)):
         raise LaunchRefused(403, "these modules were already sent to the platform: add the activity again")
     registration = tool_conf.find_registration_by_params(chosen.issuer, chosen.client_id)
     deep_link = DeepLink(registration, chosen.deployment_id, {"deep_link_return_url": chosen.return_url})

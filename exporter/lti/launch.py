@@ -28,10 +28,11 @@ from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
 from pylti1p3.exception import LtiException
-from sqlalchemy import Connection, insert
+from sqlalchemy import Engine, insert
 
 from exporter.loader import Course
 from exporter.lti import nrps, pages, validation
+from exporter.lti.db import DirectStatement
 from exporter.lti.keysets import KeySet, KeySets
 from exporter.lti.models import Launch, utcnow
 from exporter.lti.onetime import OneTime
@@ -232,18 +233,18 @@ def module_for(course: Course, body: Mapping[str, Any]) -> Module:
     raise LaunchRefused(404, "this link does not point to one of our modules: ask the teacher to add it again")
 
 
-def accept(connection: Connection, once: OneTime, launch: MessageLaunch) -> None:
+def accept(database: Engine, once: OneTime, launch: MessageLaunch) -> None:
     """Use up the launch's nonce, so that this id_token, and any other carrying the same nonce, is never
     accepted again (lti.md §5 N3, N4). The state needs no such record: it only opens a launch together with
     its id_token, whose nonce is gone."""
     expires = utcnow() + timedelta(seconds=LOGIN_TTL_SECONDS)
-    if not once.consume(connection, str(launch.body()["nonce"]), expires):
+    if not once.consume(database, str(launch.body()["nonce"]), expires):
         raise LaunchRefused(403, "this launch was already used: open the activity again from your course")
 
 
 def launch_row(tool_conf: DbToolConf, launch: MessageLaunch, module: Module, ttl_seconds: int) -> Launch:
     """The Launch row the page's session token will point at, with what the grades and API need later; not
-    yet written (`record`)."""
+    yet written (`record`), so that a refusal here leaves nothing behind."""
     body = launch.body()
     ags, context, members = (body[claim] if isinstance(body.get(claim), dict) else {}
                              for claim in (AGS, CONTEXT, nrps.CLAIM))
@@ -263,11 +264,14 @@ def launch_row(tool_conf: DbToolConf, launch: MessageLaunch, module: Module, ttl
         created_at=now, expires_at=now + timedelta(seconds=ttl_seconds))
 
 
-def record(connection: Connection, row: Launch) -> None:
-    """A plain INSERT: the row is only written, and the ORM's unit of work would cost a launch more than the
-    statement itself."""
-    columns = Launch.__table__.columns.keys()
-    connection.execute(insert(Launch), {name: getattr(row, name) for name in columns})
+def record(database: Engine, row: Launch) -> None:
+    """The row as a plain INSERT, run directly: it is only written, and the ORM's unit of work or even
+    SQLAlchemy's execution would cost a launch more than the statement itself."""
+    RECORD.first(database, {name: getattr(row, name) for name in LAUNCH_COLUMNS})
+
+
+LAUNCH_COLUMNS = tuple(Launch.__table__.columns.keys())
+RECORD = DirectStatement(lambda dialect: insert(Launch))
 
 
 def _text(value: Any) -> str | None:

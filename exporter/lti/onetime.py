@@ -3,24 +3,23 @@ REDIS_URL is set. Either way one atomic write decides which of two concurrent re
 read-then-write race in our code: an INSERT … ON CONFLICT DO NOTHING that returns the row only when it was
 new, or SET NX.
 
-The database store writes on the caller's connection, inside its transaction if it has begun one; the tool
-calls it on an autocommit connection, so that using a value up is one round trip."""
+In the database, using a value up is one statement on the tool's autocommit engine, committed at once: one
+round trip (db.DirectStatement)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Protocol
 
 import redis
-from sqlalchemy import Connection, Executable, bindparam
+from sqlalchemy import Engine, bindparam
 
-from exporter.lti.db import insert
+from exporter.lti.db import DirectStatement, insert
 from exporter.lti.models import Nonce, utcnow
 
 
 class OneTime(Protocol):
-    def consume(self, connection: Connection, value: str, expires_at: datetime) -> bool:
+    def consume(self, database: Engine, value: str, expires_at: datetime) -> bool:
         """True the first time `value` is presented, False on every later try (a replay)."""
         ...
 
@@ -28,16 +27,12 @@ class OneTime(Protocol):
 class DatabaseOneTime:
     """The embedded default: the nonce table; an expired row still counts as used."""
 
-    def consume(self, connection: Connection, value: str, expires_at: datetime) -> bool:
-        statement = _consume_statement(connection.dialect.name)
-        return connection.execute(statement, {"value": value, "expires_at": expires_at}).first() is not None
+    def consume(self, database: Engine, value: str, expires_at: datetime) -> bool:
+        return CONSUME.first(database, {"value": value, "expires_at": expires_at}) is not None
 
 
-@cache
-def _consume_statement(dialect: str) -> Executable:
-    """Built once per database: building a statement costs more than running it."""
-    return insert(dialect, Nonce).values(value=bindparam("value"), expires_at=bindparam("expires_at")) \
-        .on_conflict_do_nothing().returning(Nonce.value)
+CONSUME = DirectStatement(lambda dialect: insert(dialect, Nonce).values(
+    value=bindparam("value"), expires_at=bindparam("expires_at")).on_conflict_do_nothing().returning(Nonce.value))
 
 
 class RedisOneTime:
@@ -47,7 +42,7 @@ class RedisOneTime:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def consume(self, connection: Connection, value: str, expires_at: datetime) -> bool:
+    def consume(self, database: Engine, value: str, expires_at: datetime) -> bool:
         milliseconds = max(1, int((expires_at - utcnow()).total_seconds() * 1000))
         return bool(self.client.set(f"stopsexting:{Nonce.__tablename__}:{value}", b"1", nx=True, px=milliseconds))
 

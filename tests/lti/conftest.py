@@ -14,7 +14,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from jwcrypto.jwk import JWK
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,6 +64,14 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     db.migrate(database_url)
     engine = db.make_engine(database_url)
     yield db.session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def autocommit(sessions: sessionmaker[Session], database_url: str) -> Iterator[Engine]:
+    """The tool's engine for single-statement writes (ToolContext.autocommit), on the migrated database."""
+    engine = db.make_engine(database_url, autocommit=True)
+    yield engine
     engine.dispose()
 
 

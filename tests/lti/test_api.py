@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporter.loader import Course, load_course
-from exporter.lti import api, db, grades, session
+from exporter.lti import api, grades, session
 from exporter.lti.context import EXTENSION, ToolContext
 from exporter.lti.models import Attempt, GradeOutbox, Launch, utcnow
 from exporter.render import Renderer
@@ -41,15 +41,13 @@ def platform() -> FakePlatform:
 
 
 @pytest.fixture
-def client(sessions: sessionmaker[Session], database_url: str, platform: FakePlatform) -> Iterator[FlaskClient]:
+def client(sessions: sessionmaker[Session], autocommit: Engine, platform: FakePlatform) -> Iterator[FlaskClient]:
     app = Flask(__name__)
-    autocommit = db.make_engine(database_url, autocommit=True)
     app.extensions[EXTENSION] = ToolContext(sessions, autocommit, SECRET, Renderer(course()), course(),
                                             grades=sender(platform))
     app.register_blueprint(api.blueprint, url_prefix="/lti/api")
     with app.test_client() as test_client:
         yield test_client
-    autocommit.dispose()
 
 
 def launch(sessions: sessionmaker[Session], *, roles: list[str] = LEARNER, lineitem: str | None = LINEITEM,
