@@ -10,6 +10,7 @@ launch cache."""
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
@@ -20,14 +21,17 @@ from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from flask import Response
 from itsdangerous import BadData, URLSafeTimedSerializer
+from jwt.algorithms import RSAAlgorithm
 from pylti1p3.contrib.flask.cookie import FlaskCookieService
 from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
 from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
 from pylti1p3.exception import LtiException
+from pylti1p3.registration import TKey
 from sqlalchemy import Engine, insert
 
 from exporter.loader import Course
@@ -57,7 +61,7 @@ class Nonces(FlaskSessionService):
 
     def __init__(self, request: FlaskRequest, secret: bytes) -> None:
         super().__init__(request)
-        self._signer = URLSafeTimedSerializer(secret, salt="stopsexting-lti-nonce")
+        self._signer = _nonce_signer(secret)
         self.login_target: str | None = None
 
     def issue(self, target_link_uri: str) -> str:
@@ -79,6 +83,13 @@ class Nonces(FlaskSessionService):
         """pylti1p3 lets a state whose launch it cached pass again (a page reload); we cache no launch, so
         the state must always match the login's cookie."""
         return False
+
+
+@functools.lru_cache(maxsize=8)
+def _nonce_signer(secret: bytes) -> URLSafeTimedSerializer:
+    """One per secret: a serializer keeps no state between uses, and building one costs a login more than
+    signing."""
+    return URLSafeTimedSerializer(secret, salt="stopsexting-lti-nonce")
 
 
 class PartitionedCookies(FlaskCookieService):
@@ -147,23 +158,28 @@ class MessageLaunch(FlaskMessageLaunch):
         """The platform's key set from the worker's cache (keysets.py), fetched when missing or stale."""
         return self._key_sets.get(key_set_url, lambda: super(MessageLaunch, self).fetch_public_key(key_set_url))
 
-    def get_public_key(self) -> tuple[str, str]:
-        """pylti1p3's key lookup, with one fresh copy of the key set when the token's key is not in the cached
-        one: the platform rotated its keys, and launches signed with the new key must keep working."""
-        try:
-            found: tuple[str, str] = super().get_public_key()
-            return found
-        except LtiException as error:
-            registration = self._registration
-            url = registration.get_key_set_url() if registration else None
-            if registration is None or not url or "Unable to find public key" not in str(error):
-                raise
+    def signing_key(self) -> RSAPublicKey:
+        """The platform's key that signed the token, found by its kid and alg as pylti1p3's get_public_key does,
+        as a key object converted once per worker (`public_key`): pylti1p3 converts the JWK to PEM at every
+        launch, which cost more than checking the signature. A kid the cached key set lacks gets one fresh copy
+        of the set: the platform rotated its keys, and launches signed with the new key must keep working."""
+        registration = self._registration
+        url = registration.get_key_set_url() if registration else None
+        if registration is None or not url:
+            raise LtiException("the platform's registration has no key set URL")
+        header = self._jwt.get("header", {})
+        kid, alg = header.get("kid"), header.get("alg")
+        if not kid:
+            raise LtiException("JWT KID not found")
+        if not alg:
+            raise LtiException("JWT ALG not found")
+        found = _matching_key(self.fetch_public_key(url), kid, alg)
+        if found is None:
             fresh = self._key_sets.refresh(url, lambda: super(MessageLaunch, self).fetch_public_key(url))
-            if fresh is None:
-                raise
-            registration.set_key_set(fresh)
-            found = super().get_public_key()
-            return found
+            found = None if fresh is None else _matching_key(fresh, kid, alg)
+        if found is None:
+            raise LtiException("Unable to find public key")
+        return public_key(json.dumps(found, sort_keys=True))
 
     def get_client_id(self) -> str:
         return validation.client_id(self._get_jwt_body())
@@ -171,9 +187,8 @@ class MessageLaunch(FlaskMessageLaunch):
     def validate_jwt_signature(self) -> MessageLaunch:
         """pylti1p3 accepts any algorithm the platform's key names and no exp/iat; we pin RS256 and bound time."""
         validation.header_algorithm(self._jwt.get("header", {}))
-        public_key, _ = self.get_public_key()
         try:
-            jwt.decode(self._get_id_token(), public_key, algorithms=[validation.ALGORITHM],
+            jwt.decode(self._get_id_token(), self.signing_key(), algorithms=[validation.ALGORITHM],
                        options={"require": ["exp", "iat"], "verify_aud": False},
                        leeway=validation.LEEWAY_SECONDS)
         except jwt.InvalidTokenError as error:
@@ -209,6 +224,26 @@ class MessageLaunch(FlaskMessageLaunch):
     def body(self) -> Mapping[str, Any]:
         return self._get_jwt_body()
 
+
+
+def _matching_key(key_set: KeySet, kid: str, alg: str) -> TKey | None:
+    """pylti1p3's rule: the key with the token's kid whose alg (RS256 when absent) is the token's."""
+    for key in key_set.get("keys", []):
+        if isinstance(key, dict) and key.get("kid") == kid and key.get("alg", "RS256") == alg:
+            return key
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def public_key(jwk: str) -> RSAPublicKey:
+    """A platform's JWK (as canonical JSON) as the key object PyJWT verifies with, converted once."""
+    try:
+        key = RSAAlgorithm.from_jwk(jwk)
+    except (jwt.InvalidKeyError, ValueError, TypeError) as error:
+        raise LtiException("Can't convert JWT key to PEM format") from error
+    if not isinstance(key, RSAPublicKey):
+        raise LtiException("the platform's key is not an RSA public key")
+    return key
 
 
 def unknown_deployment(issuer: str, client_id: str, deployment: str) -> LaunchRefused:
