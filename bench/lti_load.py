@@ -142,9 +142,8 @@ def stopsexting(*args: str) -> list[str]:
 
 @contextmanager
 def server(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """A gunicorn server (`stopsexting serve`, or bench/floor.py with the same settings); its access log (one
-    line a request) is discarded so the terminal is not the bottleneck, and its errors go to a file shown if
-    it fails to start."""
+    """A gunicorn server (`stopsexting serve`, or bench/floor.py with the same settings); its errors go to a
+    file shown if it fails to start."""
     with tempfile.NamedTemporaryFile(prefix="stopsexting-bench-serve-", suffix=".log", delete=False) as errors:
         log = Path(errors.name)
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
@@ -170,7 +169,7 @@ def tool_command(database_url: str, port: int, workers: int, threads: int) -> li
 def floor_command(port: int, workers: int, threads: int) -> list[str]:
     """bench/floor.py under gunicorn with what exporter/lti/serve.py sets."""
     return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", str(threads), "--access-logfile", "-", "bench.floor:app"]
+            "--worker-class", "gthread", "--threads", str(threads), "bench.floor:app"]
 
 
 def wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> None:

@@ -40,11 +40,14 @@ class ToolServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no ty
               help="Worker processes; with SQLite keep it small, PostgreSQL takes more.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Threads per worker: while one request waits for the database, another runs.")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Print a line per request; the TLS proxy in front usually logs them already.")
 @click.option("--database-url", envvar="DATABASE_URL",
               help="PostgreSQL URL; default: the embedded SQLite file instance/stopsexting-lti.sqlite3.")
 @click.option("--lessons", type=click.Path(path_type=Path), default=Path("lessons"), show_default=True,
               help="Folder with program.yaml, the module files and images/.")
-def serve(host: str, port: int, workers: int, threads: int, database_url: str | None, lessons: Path) -> None:
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool, database_url: str | None,
+          lessons: Path) -> None:
     """Run the LTI 1.3 tool (login /lti/login, launch /lti/launch, keys /lti/jwks)."""
     try:
         app = create_app(database_url, lessons=lessons)
@@ -63,5 +66,7 @@ def serve(host: str, port: int, workers: int, threads: int, database_url: str | 
 
     # gthread workers keep browsers' connections alive between the module's saves, and a thread waiting on the
     # database leaves the processor to another; sync workers would open a TCP connection per request.
+    # No access log unless asked, as gunicorn's own default: formatting a line cost a state save a tenth of its
+    # processor time (bench/lti_load.py), and the proxy in front records the requests anyway.
     ToolServer(app, {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
-                     "preload_app": True, "post_fork": post_fork, "accesslog": "-"}).run()
+                     "preload_app": True, "post_fork": post_fork, "accesslog": "-" if access_log else None}).run()

@@ -59,9 +59,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path
         "--key-set-url", f"{MOODLE}/mod/lti/certs.php", "--deployment-id", "3"), cwd=folder, check=True,
         capture_output=True, env=_env())
     port = free_port()
-    server = subprocess.Popen(stopsexting("serve", "--port", str(port), "--workers", "2", "--threads", "2",
-                                          "--lessons", str(ROOT / "lessons")),
-                              cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
+    with (folder / "access.log").open("wb") as access_log:
+        server = subprocess.Popen(stopsexting("serve", "--port", str(port), "--workers", "2", "--threads", "2",
+                                              "--access-log", "--lessons", str(ROOT / "lessons")),
+                                  cwd=folder, stdout=access_log, stderr=subprocess.PIPE, env=_env())
     try:
         _wait_until_up(server, port)
         yield port, folder
@@ -100,6 +101,16 @@ def test_make_serve_keeps_its_data_in_the_instance_folder(served: tuple[int, Pat
     keys, body = get(port, "/lti/jwks")
     assert keys.status == 200 and keys.headers["Content-Type"] == "application/json" and '"keys"' in body
     assert (folder / "instance" / "stopsexting-lti.sqlite3").is_file()
+
+
+def test_access_log_prints_a_line_per_request_when_asked(served: tuple[int, Path]) -> None:
+    """Off by default (gunicorn's own default; the proxy logs requests): `--access-log` turns it on."""
+    port, folder = served
+    get(port, "/lti/jwks?logged=1")
+    deadline = time.monotonic() + 10
+    while "GET /lti/jwks?logged=1 " not in (folder / "access.log").read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "GET /lti/jwks?logged=1 HTTP/1.1\" 200" in (folder / "access.log").read_text()
 
 
 def test_behind_a_tls_proxy_the_state_cookie_is_partitioned_and_the_launch_url_https(
