@@ -50,7 +50,7 @@ def save_state() -> Response:
     if not isinstance(state, str) or len(state) > MAX_STATE_CHARS or not _is_json_object(state):
         _refuse(400, f"state must be the module's saved state: a JSON object of at most {MAX_STATE_CHARS} "
                      "characters, as a string")
-    saved = SAVE.first(context.autocommit, {"launch_id": launch_id, "now": utcnow(), "state": state}) is not None
+    saved = SAVE.run(context.autocommit, {"launch_id": launch_id, "now": utcnow(), "state": state}) is not None
     if not saved:
         with context.sessions() as session:
             _launch(session, launch_id)

@@ -46,7 +46,8 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     statement (the hot path of the runtime's saves). It has a pool of its own, because switching a pooled
     connection in and out of autocommit at each checkout costs more than the statement's Python side."""
     parsed = make_url(url)
-    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    # No transaction is ever open on an autocommit connection, so none needs rolling back when it is returned.
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(parsed, **options)
         _ping_when_idle(engine)
@@ -108,7 +109,8 @@ class _Compiled:
     sql: str
     order: list[str] | None  # the parameters' order when the driver takes them by position (SQLite)
     convert: dict[str, Callable[[Any], Any]]  # the column types' conversions (aware UTC datetimes on SQLite)
-    defaults: dict[str, Any]  # the columns' Python-side defaults that the statement leaves to SQLAlchemy
+    defaults: dict[str, Any]  # values given in the statement, and the columns' constant Python-side defaults
+    returns_rows: bool  # RETURNING: asking the cursor would build its column descriptions every time
 
 
 class DirectStatement:
@@ -126,8 +128,8 @@ class DirectStatement:
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def first(self, engine: Engine, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """The first row the statement returns, or None."""
+    def run(self, engine: Engine, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Runs it, committed at once; the first row it returns (RETURNING), else None."""
         compiled = self._compile(engine.dialect)
         values = {**compiled.defaults, **parameters}
         for name, convert in compiled.convert.items():
@@ -138,7 +140,7 @@ class DirectStatement:
             cursor = connection.cursor()
             try:
                 cursor.execute(compiled.sql, arguments)
-                row: tuple[Any, ...] | None = cursor.fetchone() if cursor.description else None
+                row: tuple[Any, ...] | None = cursor.fetchone() if compiled.returns_rows else None
             finally:
                 cursor.close()
         except engine.dialect.loaded_dbapi.Error as error:
@@ -160,9 +162,12 @@ class DirectStatement:
             if column.default is None or not column.default.is_scalar:
                 raise ValueError(f"{column}: give its value in the statement; only constant defaults are filled in")
             defaults[column.key] = column.default.arg
+        for name, bind in compiled.binds.items():  # the values written into the statement itself
+            if not bind.required and name not in defaults:
+                defaults[name] = bind.effective_value
         convert = {name: processor for name, bind in compiled.binds.items()
                    if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-        ready = _Compiled(compiled.string, compiled.positiontup, convert, defaults)
+        ready = _Compiled(compiled.string, compiled.positiontup, convert, defaults, bool(compiled.effective_returning))
         with self._lock:
             self._compiled[dialect.name] = ready
         return ready

@@ -302,7 +302,7 @@ def launch_row(tool_conf: DbToolConf, launch: MessageLaunch, module: Module, ttl
 def record(database: Engine, row: Launch) -> None:
     """The row as a plain INSERT, run directly: it is only written, and the ORM's unit of work or even
     SQLAlchemy's execution would cost a launch more than the statement itself."""
-    RECORD.first(database, {name: getattr(row, name) for name in LAUNCH_COLUMNS})
+    RECORD.run(database, {name: getattr(row, name) for name in LAUNCH_COLUMNS})
 
 
 LAUNCH_COLUMNS = tuple(Launch.__table__.columns.keys())

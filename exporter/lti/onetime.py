@@ -28,7 +28,7 @@ class DatabaseOneTime:
     """The embedded default: the nonce table; an expired row still counts as used."""
 
     def consume(self, database: Engine, value: str, expires_at: datetime) -> bool:
-        return CONSUME.first(database, {"value": value, "expires_at": expires_at}) is not None
+        return CONSUME.run(database, {"value": value, "expires_at": expires_at}) is not None
 
 
 CONSUME = DirectStatement(lambda dialect: insert(dialect, Nonce).values(
