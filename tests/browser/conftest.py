@@ -64,7 +64,6 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
             if key == PROGRAM:
                 unzip(built[f"{course.program.id}.{standard.program}.zip"], root / standard.program / key)
     shutil.copytree(NODE_MODULES / "scorm-again" / "dist", root / "scorm-again")
-    shutil.copy(NODE_MODULES / "axe-core" / "axe.min.js", root / "axe.min.js")
     return root
 
 

@@ -11,6 +11,7 @@ rules, not against scorm-again's more lenient ones.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -43,6 +44,12 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 FIXTURE_COURSE = ROOT / "tests" / "fixtures" / "course"
 NODE_MODULES = ROOT / "node_modules"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+}"""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -783,3 +790,17 @@ class Player:
             self.page.evaluate("src => { window.sco = window.open(src, 'sco'); }",
                                f"/{sco.folder(self.standard)}/{item.href}")
         return popup_info.value
+
+
+def axe(frame: Frame, where: str, found: list[str]) -> None:
+    """axe-core's serious and critical findings in `frame`, added to `found`. The script is evaluated, not
+    loaded from a URL: the LTI tool's pages have no copy of it, and a page's Content-Security-Policy does not
+    apply to what the test evaluates."""
+    if not frame.evaluate("typeof axe !== 'undefined'"):
+        frame.evaluate(_axe_source())
+    found += [f"{where}: {v}" for v in frame.evaluate(AXE_RUN, AXE_TAGS)]
+
+
+@functools.cache
+def _axe_source() -> str:
+    return (NODE_MODULES / "axe-core" / "axe.min.js").read_text(encoding="utf-8")

@@ -11,17 +11,9 @@ from playwright.sync_api import Browser, Frame, Page
 from exporter.model import MatchingQuestion, OrderingQuestion
 from exporter.render import LETTERS
 from tests.browser.conftest import SCOS, Watch, new_page, sco_id
-from tests.browser.harness import Learner, Sco, Server, answer_for, has_quest, quest_path, screen_blocks
+from tests.browser.harness import Learner, Sco, Server, answer_for, axe, has_quest, quest_path, screen_blocks
 
 pytestmark = pytest.mark.browser
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-AXE_RUN = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-}"""
-
-
 def open_standalone(browser: Browser, watch: Watch, server: Server, sco: Sco, width: int, height: int) -> Page:
     """The package's page on its own: no LMS above it, so the runtime uses the standalone adapter."""
     page = new_page(browser, watch, width, height)
@@ -29,12 +21,6 @@ def open_standalone(browser: Browser, watch: Watch, server: Server, sco: Sco, wi
     page.wait_for_function("window.StopRuntime !== undefined")
     assert page.evaluate("StopRuntime.host") == "standalone"
     return page
-
-
-def axe(frame: Frame, where: str, found: list[str]) -> None:
-    if not frame.evaluate("typeof axe !== 'undefined'"):
-        frame.add_script_tag(url="/axe.min.js")
-    found += [f"{where}: {v}" for v in frame.evaluate(AXE_RUN, AXE_TAGS)]
 
 
 def overflow(frame: Frame) -> int:
