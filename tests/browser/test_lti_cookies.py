@@ -10,6 +10,8 @@ Chromium is told to ignore that nobody signed it.
   platform.test, as browsers without CHIPS or with stricter privacy settings behave; Chromium 156 has no
   PartitionedCookies feature left to switch off): the login page says so, and its button opens the login in a
   new window, where the tool is first-party and the launch works.
+- tool.test's cookies refused everywhere: the new window's login page asks the child to show the message to a
+  teacher or another adult, with no button that would only lead to the same page.
 
 Each test first shows that the browser really refuses what the case claims, with a probe cookie in the frame."""
 
@@ -93,13 +95,12 @@ def third_party_blocked(playwright: Playwright, cross_site: Lti) -> Iterator[Tab
     browser.close()
 
 
-@pytest.fixture()
-def iframe_cookies_blocked(playwright: Playwright, cross_site: Lti, tmp_path: Path) -> Iterator[Tab]:
-    """A tab of a Chromium whose profile blocks every cookie of tool.test in pages of platform.test (the content
-    setting's secondary pattern is the top-level site), partitioned or not; tool.test alone keeps its cookies."""
+def blocking_profile(playwright: Playwright, cross_site: Lti, folder: Path, top_level: str) -> Iterator[Tab]:
+    """A tab of a Chromium whose profile blocks every cookie of tool.test, partitioned or not, in pages whose
+    top-level site matches `top_level` (the content setting's secondary pattern)."""
     preferences = {"profile": {"content_settings": {"exceptions": {"cookies": {
-        f"[*.]{TOOL_HOST},[*.]{PLATFORM_HOST}": {"setting": BLOCK}}}}}}
-    profile = tmp_path / "profile"
+        f"[*.]{TOOL_HOST},{top_level}": {"setting": BLOCK}}}}}}
+    profile = folder / "profile"
     (profile / "Default").mkdir(parents=True)
     (profile / "Default" / "Preferences").write_text(json.dumps(preferences), encoding="utf-8")
     context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
@@ -108,6 +109,18 @@ def iframe_cookies_blocked(playwright: Playwright, cross_site: Lti, tmp_path: Pa
     watch = Watch(cross_site.platform.origin)
     yield Tab(watched(context.new_page(), watch), watch)
     context.close()
+
+
+@pytest.fixture()
+def iframe_cookies_blocked(playwright: Playwright, cross_site: Lti, tmp_path: Path) -> Iterator[Tab]:
+    """tool.test's cookies blocked in pages of platform.test; tool.test on its own keeps them."""
+    yield from blocking_profile(playwright, cross_site, tmp_path, f"[*.]{PLATFORM_HOST}")
+
+
+@pytest.fixture()
+def tool_cookies_blocked(playwright: Playwright, cross_site: Lti, tmp_path: Path) -> Iterator[Tab]:
+    """tool.test's cookies blocked everywhere, even in a window of its own."""
+    yield from blocking_profile(playwright, cross_site, tmp_path, "*")
 
 
 def cookie_kept(frame: Frame, attributes: str) -> bool:
@@ -162,3 +175,26 @@ def test_no_cookie_in_the_iframe_the_module_opens_in_a_new_window(iframe_cookies
     # finish_and_grade's leave() takes the course page's iframe (the login page) back to the platform
     check_score(finish_and_grade(tab, lti, learner, user, right=True), lti, user, 100)
     check(tab, lti)
+
+
+def test_cookies_refused_even_in_a_window_of_its_own_the_page_asks_for_an_adults_help(
+        tool_cookies_blocked: Tab, cross_site: Lti) -> None:
+    """The new window would fail the same way, so there the page offers no button again: it says, calmly, that
+    the browser is set so, and whom to show the message to. Nothing reaches the platform's auth endpoint."""
+    tab, lti, user = tool_cookies_blocked, cross_site, "student-no-cookies"
+    tab.page.goto(lti.platform.course_url(user))
+    in_frame = tab.page.frame_locator("#tool").locator("#lti-login-blocked")
+    expect(in_frame).to_be_visible()
+    with tab.page.expect_popup() as opened:
+        in_frame.get_by_role("button", name="Відкрити модуль у новому вікні").click()
+    window = watched(opened.value, tab.watch)
+    refused = window.locator("#lti-login-refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_be_focused()
+    expect(refused).to_contain_text("Покажіть це повідомлення вчителеві")
+    expect(window.locator("#lti-login-blocked")).to_be_hidden()
+    assert not cookie_kept(window.main_frame, PARTITIONED) and not cookie_kept(window.main_frame, "")
+    assert window.url.startswith(f"{lti.tool}/lti/login?")
+    found: list[str] = []
+    axe(window.main_frame, "login page in a window of its own, cookies refused", found)
+    assert found == []
