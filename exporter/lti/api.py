@@ -64,7 +64,7 @@ def report_score() -> Response:
     with context.sessions.begin() as session:
         launch = _launch(session, launch_id)
         status, score = _score(_body())
-        attempt_id = _upsert_attempt(session.connection(), launch_id, now, None)
+        attempt_id = _upsert_attempt(session.connection(), launch_id, now)
         attempt = session.get_one(Attempt, attempt_id, with_for_update=True)
         final = status in FINAL
         outcome = ("completed" if final else "incomplete", status if status in ("passed", "failed") else "unknown",
@@ -129,13 +129,13 @@ def _score(body: dict[str, Any]) -> tuple[str, float | None]:
     return status, None if raw is None else raw / 100
 
 
-def _upsert_attempt(connection: Connection, launch_id: str, now: datetime, state: str | None) -> int | None:
-    """The attempt's id, created on first use from the launch, or None when the launch is unknown, expired
-    or not for a module. One atomic INSERT … ON CONFLICT, so two first saves racing from two tabs cannot both
-    insert."""
-    statement = _upsert_statement(connection.dialect.name, state is not None)
+def _upsert_attempt(connection: Connection, launch_id: str, now: datetime) -> int | None:
+    """The attempt's id, created on first use from the launch (with an empty state) and left as it is
+    otherwise, or None when the launch is unknown, expired or not for a module. One atomic INSERT … ON
+    CONFLICT, so that a score and a first save racing from two tabs cannot both insert."""
+    statement = _upsert_statement(connection.dialect.name, False)
     attempt_id: int | None = connection.execute(
-        statement, {"launch_id": launch_id, "now": now, "state": state or ""}).scalar_one_or_none()
+        statement, {"launch_id": launch_id, "now": now, "state": ""}).scalar_one_or_none()
     return attempt_id
 
 
