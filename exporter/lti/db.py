@@ -6,7 +6,6 @@ schools running several workers point DATABASE_URL at PostgreSQL instead."""
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -125,8 +124,7 @@ class DirectStatement:
 
     def __init__(self, build: Callable[[str], ClauseElement]) -> None:
         self._build = build
-        self._compiled: dict[str, _Compiled] = {}
-        self._lock = threading.Lock()
+        self._compiled: dict[str, _Compiled] = {}  # two threads compiling at once store the same thing
 
     def run(self, engine: Engine, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """Runs it, committed at once; the first row it returns (RETURNING), else None."""
@@ -168,8 +166,7 @@ class DirectStatement:
         convert = {name: processor for name, bind in compiled.binds.items()
                    if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
         ready = _Compiled(compiled.string, compiled.positiontup, convert, defaults, bool(compiled.effective_returning))
-        with self._lock:
-            self._compiled[dialect.name] = ready
+        self._compiled[dialect.name] = ready
         return ready
 
 
