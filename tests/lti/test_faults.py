@@ -204,19 +204,23 @@ def cut_connections(name: str, *, refuse: bool = False) -> None:
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
 
-def outage_app(name: str) -> tuple[Flask, ToolContext, dict[str, str]]:
-    """The tool on the database `name`, with a Learner's launch; the save's Authorization header."""
-    app = healthy_app(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", FakePlatform())
+@pytest.fixture
+def outage_app(own_database: str) -> Iterator[tuple[Flask, ToolContext, dict[str, str]]]:
+    """The tool on its own database, with a Learner's launch; the save's Authorization header. Its engines'
+    connections are closed afterwards, before the database is dropped."""
+    app = healthy_app(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{own_database}", FakePlatform())
     context: ToolContext = app.extensions[EXTENSION]
-    return app, context, {"Authorization": f"Bearer {learner_launch(context.sessions)}"}
+    yield app, context, {"Authorization": f"Bearer {learner_launch(context.sessions)}"}
+    for engine in (context.sessions.kw["bind"], context.autocommit):
+        engine.dispose()
 
 
 def test_the_database_going_down_gives_a_503_the_runtime_retries_and_saves_resume_when_it_is_back(
-        own_database: str) -> None:
+        own_database: str, outage_app: tuple[Flask, ToolContext, dict[str, str]]) -> None:
     """PostgreSQL refusing the tool's connections (a restart, a failover): the runtime's save gets a JSON 503
     with Retry-After, which templates/runtime/lti.js retries, a launch gets a page asking to come back, never
     a bare 500; once the database is back the next save is stored."""
-    app, context, auth = outage_app(own_database)
+    app, context, auth = outage_app
     client = app.test_client()
     assert client.post("/lti/api/state", json={"state": STATE}, headers=auth).status_code == 200
 
@@ -233,16 +237,15 @@ def test_the_database_going_down_gives_a_503_the_runtime_retries_and_saves_resum
         admin.execute(f'ALTER DATABASE "{own_database}" WITH ALLOW_CONNECTIONS true')
     assert client.post("/lti/api/state", json={"state": '{"v":1,"n":3}'}, headers=auth).status_code == 200
     assert stored(context.sessions)[0] == [('{"v":1,"n":3}', None, "not attempted", "unknown")]
-    for engine in (context.sessions.kw["bind"], context.autocommit):
-        engine.dispose()
 
 
 def test_a_pooled_connection_cut_while_idle_is_replaced_before_the_save_uses_it(
-        own_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        own_database: str, outage_app: tuple[Flask, ToolContext, dict[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The pool checks only connections idle for IDLE_PING_SECONDS (db._ping_when_idle). One cut while idle is
     replaced unseen; one cut a moment after use costs that one save a 503 (which lti.js retries), and the
     worker's pool is renewed for the next."""
-    app, context, auth = outage_app(own_database)
+    app, context, auth = outage_app
     client = app.test_client()
     assert client.post("/lti/api/state", json={"state": STATE}, headers=auth).status_code == 200
 
@@ -254,5 +257,3 @@ def test_a_pooled_connection_cut_while_idle_is_replaced_before_the_save_uses_it(
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # as if the connection had sat idle that long
     assert client.post("/lti/api/state", json={"state": '{"v":1,"n":4}'}, headers=auth).status_code == 200
     assert stored(context.sessions)[0] == [('{"v":1,"n":4}', None, "not attempted", "unknown")]
-    for engine in (context.sessions.kw["bind"], context.autocommit):
-        engine.dispose()
