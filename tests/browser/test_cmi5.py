@@ -217,11 +217,11 @@ def check_session(au: Au, launch: Launch, statements: list[dict[str, Any]]) -> N
             assert statement["object"]["id"].startswith(launch.activity_id + "/interactions/")
             assert statement["object"]["definition"]["type"] == INTERACTION
             assert RE_DURATION.match(result["duration"])
-            decision = statement["object"]["id"].rsplit("/", 1)[1] in {scene.id for scene in au.module.scenes}
-            if decision:  # a quest decision is neutral: no right answer, no success
-                assert "success" not in result and "correctResponsesPattern" not in statement["object"]["definition"]
+            definition = statement["object"]["definition"]
+            if statement["object"]["id"].rsplit("/", 1)[1] in {scene.id for scene in au.module.scenes}:
+                assert "success" not in result and "correctResponsesPattern" not in definition, "a decision is neutral"
             else:
-                assert isinstance(result["success"], bool) and statement["object"]["definition"]["correctResponsesPattern"]
+                assert isinstance(result["success"], bool) and definition["correctResponsesPattern"]
             continue
         assert name in {"initialized", "completed", "passed", "failed", "terminated"}
         assert statement["object"]["id"] == launch.activity_id
