@@ -179,7 +179,8 @@ def _translate(source: Source, model: type[BaseModel], error: Any) -> Problem:
     kind, value = error["type"], error.get("input")
     owner = _model_at(model, source.data, loc[:-1])
     if kind == "extra_forbidden":
-        allowed = ", ".join(owner.model_fields) if owner else "see `stopsexting schema`"
+        allowed = ", ".join(info.alias or name for name, info in owner.model_fields.items()) if owner \
+            else "see `stopsexting schema`"
         return source.problem(loc, "E-FIELD-UNKNOWN", f"unknown field '{loc[-1]}'; expected one of: {allowed}",
                               key=True)
     if kind == "missing":

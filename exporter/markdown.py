@@ -6,6 +6,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from exporter.gender import hold, release
+
 _render = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
@@ -31,10 +33,13 @@ def refuse_raw_html(text: str) -> str:
 
 
 def to_html(text: str) -> str:
-    """Render Markdown to HTML; raw HTML would be escaped, but the model refuses it earlier."""
-    return str(_render.render(text))
+    """Render Markdown to HTML, gender variants as spans (exporter/gender.py); raw HTML would be escaped, but
+    the model refuses it earlier."""
+    held, variants = hold(text)
+    return release(str(_render.render(held)), variants)
 
 
 def to_inline_html(text: str) -> str:
     """Render one line of Markdown without the wrapping paragraph, for labels and feedback."""
-    return str(_render.renderInline(text))
+    held, variants = hold(text)
+    return release(str(_render.renderInline(held)), variants)

@@ -217,13 +217,53 @@ class Screen(Strict):
     blocks: list[Block] = Field(min_length=1)
 
 
-class Choice(Strict):
+class Conditional(Strict):
+    """What a quest part shown only on some paths carries: a flag that must be set, or must not be."""
+
+    if_: Id | None = Field(
+        default=None, alias="if", description="Shown only when an earlier choice on the path set this flag."
+    )
+    unless: Id | None = Field(default=None, description="Shown only when no earlier choice on the path set this flag.")
+
+
+class SceneText(TextBlock, Conditional):
+    """A narrator's passage of a scene."""
+
+
+class SceneImage(ImageBlock, Conditional):
+    """An illustration of a scene."""
+
+
+class Message(Conditional):
+    """One chat message of a scene, as a messenger shows it."""
+
+    from_: Id = Field(alias="from", description="Id of the person who writes it, or `me` for the player.")
+    time: str | None = Field(default=None, pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$",
+                             description="The time the messenger shows, e.g. «19:02».")
+    text: Plain
+
+
+class Chat(Strict):
+    """A scene shown as a messenger chat: the contact's name in the header, messages arriving one by one."""
+
+    with_: Id = Field(alias="with", description="Id of the person whose chat it is (shown in the header).")
+    messages: list[Message] = Field(min_length=1, max_length=20)
+
+
+class Choice(Conditional):
     """A decision the player can take in a scene."""
 
     id: Id
-    text: Plain
+    text: Plain = Field(description="The reply button's words.")
+    reply: Plain | None = Field(
+        default=None, description="What appears as the player's own chat bubble after the choice (default: `text`)."
+    )
     next: Id = Field(description="Id of the scene this choice leads to.")
-    points: int = Field(default=0, ge=0, le=10, description="Points earned for this choice.")
+    points: dict[Id, Annotated[int, Field(ge=0, le=10)]] = Field(
+        default_factory=dict, description="Points per meter earned by this choice, e.g. `{shields: 2}`; 0..10 each."
+    )
+    sets: list[Id] = Field(default_factory=list, max_length=5,
+                           description="Flags this choice sets, which later messages, blocks and choices may test.")
     objective: Id | None = Field(default=None, description="Id of the module objective this decision assesses.")
     tells_adult: bool = Field(
         default=False,
@@ -231,15 +271,50 @@ class Choice(Strict):
     )
     feedback: Markdown = Field(description="Shown after the choice: supportive, names the tactic, gives the next step.")
 
+    @property
+    def total(self) -> int:
+        """The choice's points over every meter: what "costs points" and "highest-scoring" compare."""
+        return sum(self.points.values())
+
 
 class Scene(Strict):
-    """A quest scene: story blocks, then either choices or, for an ending, none."""
+    """A quest scene: a chat and/or narrator blocks, then either choices or, for an ending, none."""
 
     id: Id
     title: Plain
-    blocks: list[Annotated[TextBlock | ImageBlock, Field(discriminator="kind")]] = Field(min_length=1)
+    chat: Chat | None = Field(default=None, description="Show the scene as a messenger chat.")
+    blocks: list[Annotated[SceneText | SceneImage, Field(discriminator="kind")]] = Field(
+        default_factory=list, description="Narrator text and pictures; at least one block unless `chat` is given."
+    )
     choices: list[Choice] = Field(default_factory=list, max_length=6)
     ending: bool = Field(default=False, description="True for an ending scene, which has no choices.")
+
+
+class Role(Strict):
+    """Who the player can play; the role's gender picks the text's grammatical forms («розповів|розповіла»)."""
+
+    id: Id
+    name: Plain
+    gender: Literal["m", "f"] = Field(description="`m` or `f`: which side of `{m|f}` variants the player sees.")
+
+
+class Meter(Strict):
+    """A quest meter shown above the scenes, e.g. «Щити безпеки»; choices' `points` move it."""
+
+    id: Id
+    name: Plain
+
+
+class Person(Strict):
+    """A chat contact of the quest."""
+
+    id: Id
+    name: Plain = Field(description="The name the messenger shows, e.g. «Ліза_13».")
+    avatar: str | None = Field(
+        default=None,
+        pattern=r"^images/[a-z0-9_-]+\.(svg|png)$",
+        description="A picture for the contact; without one the chat shows the name's initials.",
+    )
 
 
 class Audience(Strict):
@@ -291,6 +366,10 @@ class Module(Strict):
     )
     teacher: TeacherNotes
     screens: list[Screen] = Field(min_length=1)
+    roles: list[Role] = Field(default_factory=list, max_length=6,
+                              description="Quests: who the player can play, picked on the quest's first screen.")
+    meters: list[Meter] = Field(default_factory=list, max_length=4, description="Quests: the meters choices move.")
+    people: list[Person] = Field(default_factory=list, max_length=10, description="Quests: the chat contacts.")
     start: Id | None = Field(default=None, description="Quests: id of the first scene.")
     scenes: list[Scene] = Field(default_factory=list, description="Quests: the scene graph.")
 

@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from exporter.errors import Problem, ProblemReport, display_path
+from exporter.gender import both, text_html
 from exporter.loader import Course
 from exporter.markdown import to_html, to_inline_html
 from exporter.model import (
@@ -24,7 +25,7 @@ from exporter.model import (
     OrderingQuestion,
     TrueFalseQuestion,
 )
-from exporter.scoring import AnyQuestion, max_score, questions
+from exporter.scoring import AnyQuestion, max_score, meter_max, questions
 from exporter.walk import images
 
 Site = dict[str, bytes]
@@ -69,6 +70,11 @@ def initial_order(question: OrderingQuestion) -> list[int]:
     return order
 
 
+def initials(name: str) -> str:
+    """What a chat shows for a contact without an avatar, as messengers do: the first letters of two words."""
+    return "".join(word[0] for word in name.replace("_", " ").split()[:2] if word[0].isalpha()).upper() or "?"
+
+
 def runtime_data(module: Module) -> dict[str, Any]:
     """What the runtime needs to score and resume; the page text itself is in the HTML."""
     screen_of = {id(block): s for s, screen in enumerate(module.screens) for block in screen.blocks}
@@ -106,10 +112,13 @@ def runtime_data(module: Module) -> dict[str, Any]:
         ],
         "quest": None if module.kind != "quest" else {
             "start": module.start,
+            "roles": [role.gender for role in module.roles],
+            "meters": [meter.id for meter in module.meters],
             "scenes": {
                 scene.id: {
                     "ending": scene.ending,
-                    "choices": [{"next": c.next, "points": c.points, "objective": c.objective}
+                    "choices": [{"next": c.next, "points": c.points, "sets": c.sets, "if": c.if_, "unless": c.unless,
+                                 "objective": c.objective}
                                 for c in scene.choices],
                 }
                 for scene in module.scenes
@@ -132,8 +141,12 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["md"] = lambda text: Markup(to_html(text))
     env.filters["md_inline"] = lambda text: Markup(to_inline_html(text))
+    env.filters["t"] = text_html
+    env.filters["both"] = both
     env.filters["letter"] = letter
+    env.filters["initials"] = initials
     env.globals["initial_order"] = initial_order
+    env.globals["meter_max"] = meter_max
     return env
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from exporter.errors import Loc, Problem, format_loc
+from exporter.gender import variant_problem
 from exporter.model import (
     ChoiceQuestion,
     MatchingQuestion,
@@ -14,7 +15,7 @@ from exporter.model import (
     QuestBlock,
     Scene,
 )
-from exporter.scoring import AnyQuestion, points_ahead, questions, scene_index
+from exporter.scoring import AnyQuestion, offered, points_ahead, quest_states, questions, scene_index
 from exporter.walk import images, screen_blocks
 
 if TYPE_CHECKING:
@@ -30,8 +31,10 @@ def check_course(course: Course) -> list[Problem]:
         source = course.sources[module.id]
         problems += _module_rules(module, source, contacts)
         problems += _image_rules(module, source, course)
+        problems += _gender_rules(module, source)
         if module.kind == "quest":
             problems += _quest_rules(module, source)
+            problems += _cast_rules(module, source)
     return problems
 
 
@@ -113,7 +116,7 @@ def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:
     else:
         for loc in quest_blocks:
             yield source.problem((*loc, "kind"), "E-QUEST", f"a {module.kind} cannot have a quest block")
-        for name in ("start", "scenes"):
+        for name in ("start", "scenes", "roles", "meters", "people"):
             if name in source.data:
                 yield source.problem((name,), "E-QUEST", f"`{name}` belongs to quests only")
 
@@ -122,6 +125,76 @@ def _image_rules(module: Module, source: Source, course: Course) -> Iterator[Pro
     for loc, src in images(module):
         if not (course.folder / src).is_file():
             yield source.problem(loc, "E-IMAGE-MISSING", f"image file {src} not found in lessons/")
+
+
+# Where gender variants may stand: what the player reads while playing. The LMS's catalogue (title,
+# objectives) and the teacher's pages show the other texts to people who picked no role.
+GENDERED = ("screens", "scenes")
+
+
+def _gender_rules(module: Module, source: Source) -> Iterator[Problem]:
+    """E-GENDER: malformed `{m|f}` variants, variants without roles, variants outside screens and scenes."""
+    for loc, text in _strings(source.data, ()):
+        inside = bool(module.roles) and loc[0] in GENDERED
+        problem = variant_problem(text, inside)
+        if problem and module.roles and not inside:
+            problem = f"gender variants belong in screens and scenes, which the player reads; not in `{loc[0]}`"
+        if problem:
+            yield source.problem(loc, "E-GENDER", problem)
+
+
+def _strings(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*loc, index))
+
+
+def _cast_rules(module: Module, source: Source) -> Iterator[Problem]:
+    """Roles, meters, people and chats, and the flags that make parts of scenes conditional."""
+    yield from _duplicates(source, "roles", [r.id for r in module.roles], ("roles",), "id")
+    yield from _duplicates(source, "meters", [m.id for m in module.meters], ("meters",), "id")
+    yield from _duplicates(source, "people", [p.id for p in module.people], ("people",), "id")
+    genders = {role.gender for role in module.roles}
+    if module.roles and (len(module.roles) < 2 or genders != {"m", "f"}):
+        yield source.problem(("roles",), "E-ROLES",
+                             "give at least two roles, at least one of each gender (m and f), or none")
+    meters = {meter.id for meter in module.meters}
+    people = {person.id for person in module.people}
+    for index, person in enumerate(module.people):
+        if person.id == "me":
+            yield source.problem(("people", index, "id"), "E-CHAT-FROM",
+                                 "`me` is the player; give the person another id")
+    flags = {flag for scene in module.scenes for choice in scene.choices for flag in choice.sets}
+    for s, scene in enumerate(module.scenes):
+        at: Loc = ("scenes", s)
+        if scene.chat is None and not scene.blocks:
+            yield source.problem((*at, "blocks"), "E-FIELD-MISSING",
+                                 f"scene '{scene.id}' needs narrator `blocks` or a `chat`")
+        parts: list[tuple[Loc, Any]] = [((*at, "blocks", b), block) for b, block in enumerate(scene.blocks)]
+        if scene.chat is not None:
+            if scene.chat.with_ not in people:
+                yield source.problem((*at, "chat", "with"), "E-CHAT-WITH",
+                                     f"no person '{scene.chat.with_}' in this module's `people`")
+            for m, message in enumerate(scene.chat.messages):
+                parts.append(((*at, "chat", "messages", m), message))
+                if message.from_ != "me" and message.from_ not in people:
+                    yield source.problem((*at, "chat", "messages", m, "from"), "E-CHAT-FROM",
+                                         f"no person '{message.from_}' in this module's `people` (or `me`, the player)")
+        for c, choice in enumerate(scene.choices):
+            parts.append(((*at, "choices", c), choice))
+            for meter in choice.points:
+                if meter not in meters:
+                    yield source.problem((*at, "choices", c, "points", meter), "E-METER",
+                                         f"no meter '{meter}' in this module's `meters`")
+        for loc, part in parts:
+            for key, flag in (("if", part.if_), ("unless", part.unless)):
+                if flag is not None and flag not in flags:
+                    yield source.problem((*loc, key), "E-FLAG", f"no choice `sets` the flag '{flag}'")
 
 
 def _quest_rules(module: Module, source: Source) -> Iterator[Problem]:
@@ -150,7 +223,8 @@ def _quest_rules(module: Module, source: Source) -> Iterator[Problem]:
 
 
 def _graph_rules(module: Module, source: Source, by_id: dict[str, tuple[int, Scene]]) -> Iterator[Problem]:
-    reachable = _reach(module.start or "", by_id)
+    states = quest_states(module)
+    reachable = {scene_id for scene_id, _ in states}
     ends = {s.id for s in module.scenes if s.ending}
     if not ends:
         yield source.problem(("scenes",), "E-QUEST-NOEND", "the quest has no ending scene (`ending: true`)")
@@ -168,33 +242,39 @@ def _graph_rules(module: Module, source: Source, by_id: dict[str, tuple[int, Sce
         yield source.problem(("scenes", by_id[cycle[0]][0], "id"), "E-QUEST-CYCLE",
                              f"scenes form a loop: {' → '.join(cycle)}; quests must move forward")
     else:
-        yield from _telling_never_costs(module, source)
+        yield from _every_path_goes_on(module, source, by_id)
+        yield from _telling_never_costs(module, source, by_id)
 
 
-def _telling_never_costs(module: Module, source: Source) -> Iterator[Problem]:
-    """Program rule: at every decision, telling an adult earns as much as any other choice could."""
+def _every_path_goes_on(module: Module, source: Source, by_id: dict[str, tuple[int, Scene]]) -> Iterator[Problem]:
+    """A scene whose choices are all conditional must offer one on every path that reaches it."""
+    for scene_id, flags in quest_states(module):
+        index, scene = by_id[scene_id]
+        if scene.choices and not offered(scene, flags):
+            which = ", ".join(sorted(flags)) or "no flag"
+            yield source.problem(("scenes", index, "choices"), "E-QUEST-DEADEND",
+                                 f"scene '{scene_id}' offers no choice on a path that has set {which}")
+
+
+def _telling_never_costs(module: Module, source: Source, by_id: dict[str, tuple[int, Scene]]) -> Iterator[Problem]:
+    """Program rule: at every decision, telling an adult earns as much as any other choice could (points
+    summed over the meters, on every path: conditional choices count only where they are offered)."""
     ahead = points_ahead(module)
-    for s, scene in enumerate(module.scenes):
-        totals = {choice.id: choice.points + ahead[choice.next] for choice in scene.choices if choice.next in ahead}
+    reported: set[tuple[int, int]] = set()
+    for scene_id, flags in ahead:
+        s, scene = by_id[scene_id]
+        totals = {c: choice.total + ahead[(choice.next, flags | set(choice.sets))]
+                  for c, choice in offered(scene, flags) if choice.next in by_id}
         if not totals:
             continue
-        best = max(totals, key=lambda choice_id: totals[choice_id])
-        for c, choice in enumerate(scene.choices):
-            if choice.tells_adult and totals.get(choice.id, totals[best]) < totals[best]:
+        best = max(totals, key=lambda c: totals[c])
+        for c, total in totals.items():
+            if scene.choices[c].tells_adult and total < totals[best] and (s, c) not in reported:
+                reported.add((s, c))
                 yield source.problem(
                     ("scenes", s, "choices", c, "points"), "E-QUEST-TELL",
-                    f"telling an adult must never cost points: '{choice.id}' can earn {totals[choice.id]} from here, "
-                    f"'{best}' {totals[best]}")
-
-
-def _reach(start: str, by_id: dict[str, tuple[int, Scene]]) -> set[str]:
-    seen, todo = {start}, [start]
-    while todo:
-        for choice in by_id[todo.pop()][1].choices:
-            if choice.next in by_id and choice.next not in seen:
-                seen.add(choice.next)
-                todo.append(choice.next)
-    return seen
+                    f"telling an adult must never cost points: '{scene.choices[c].id}' can earn {total} from here, "
+                    f"'{scene.choices[best].id}' {totals[best]}")
 
 
 def _leads_to(ends: set[str], scenes: list[Scene]) -> set[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import cache
+from typing import Protocol
 
+from exporter.gender import form
 from exporter.model import (
     Choice,
     ChoiceQuestion,
@@ -31,9 +33,62 @@ def scene_index(module: Module) -> dict[str, tuple[int, Scene]]:
     return {scene.id: (index, scene) for index, scene in enumerate(module.scenes)}
 
 
-def points_ahead(module: Module) -> dict[str, int]:
-    """For each scene, the most points a path can still earn from it on."""
-    return _most_from_each_scene(module, lambda choice: choice.points)
+Flags = frozenset[str]
+State = tuple[str, Flags]  # a point of play: the scene, and the flags the path to it has set
+
+
+class Conditioned(Protocol):
+    @property
+    def if_(self) -> str | None: ...
+    @property
+    def unless(self) -> str | None: ...
+
+
+def shown(part: Conditioned, flags: Flags) -> bool:
+    """Whether a message, block or choice with `if`/`unless` is shown on a path that has set `flags`."""
+    return (part.if_ is None or part.if_ in flags) and (part.unless is None or part.unless not in flags)
+
+
+def offered(scene: Scene, flags: Flags) -> list[tuple[int, Choice]]:
+    """The choices a scene offers on such a path, each with its index in the YAML list, which is its letter:
+    letters never move when a conditional choice is left out."""
+    return [(index, choice) for index, choice in enumerate(scene.choices) if shown(choice, flags)]
+
+
+def quest_states(module: Module) -> list[State]:
+    """Every point of play some path reaches, from the start, in a fixed order; the flags are what decides
+    which conditional parts show, so rules and tests look at the states, not at the bare scene graph."""
+    by_id = scene_index(module)
+    if module.start not in by_id:
+        return []
+    first: State = (module.start or "", frozenset())
+    seen, todo = {first}, [first]
+    while todo:
+        scene_id, flags = todo.pop(0)
+        for _, choice in offered(by_id[scene_id][1], flags):
+            after = (choice.next, flags | set(choice.sets))
+            if choice.next in by_id and after not in seen:
+                seen.add(after)
+                todo.append(after)
+    return sorted(seen, key=lambda state: (by_id[state[0]][0], sorted(state[1])))
+
+
+def points_ahead(module: Module) -> dict[State, int]:
+    """For each point of play, the most points (summed over the meters) a path can still earn from it on,
+    counting only the choices offered there; the graph is acyclic (rules refuse loops before anything asks)."""
+    by_id = scene_index(module)
+
+    @cache
+    def most_from(scene_id: str, flags: Flags) -> int:
+        return max((choice.total + most_from(choice.next, flags | set(choice.sets))
+                    for _, choice in offered(by_id[scene_id][1], flags) if choice.next in by_id), default=0)
+
+    return {state: most_from(*state) for state in quest_states(module)}
+
+
+def meter_max(module: Module, meter: str) -> int:
+    """The most a path can move one meter: the top of that meter on the page."""
+    return _most_from_each_scene(module, lambda choice: choice.points.get(meter, 0)).get(module.start or "", 0)
 
 
 def longest_path(module: Module) -> int:
@@ -58,3 +113,48 @@ def max_score(module: Module) -> int:
     """Points available: the questions' weights. A quest's story earns no grade: reaching any ending and
     passing its check is the program's rule, so safe choices are never graded down by the path taken."""
     return sum(question.weight for _, question in questions(module))
+
+
+# ---- what a content test measures of a quest (tests/unit/test_quest_content.py) -------------------------
+
+def decision_scenes(module: Module) -> list[Scene]:
+    """The scenes where the player decides: those with choices that some path reaches."""
+    reached = {scene_id for scene_id, _ in quest_states(module)}
+    return [scene for scene in module.scenes if scene.choices and scene.id in reached]
+
+
+def next_scenes(scene: Scene) -> set[str]:
+    """The distinct scenes a scene's choices lead to: one means its choices do not change the story."""
+    return {choice.next for choice in scene.choices}
+
+
+def ending_paths(module: Module) -> dict[str, str]:
+    """For each ending some path reaches, the letters of the first such path (breadth first, fewest
+    decisions): the reachable endings, and how a test plays to each."""
+    by_id = scene_index(module)
+    if module.start not in by_id:
+        return {}
+    first: State = (module.start or "", frozenset())
+    paths: dict[State, str] = {first: ""}
+    todo = [first]
+    found: dict[str, str] = {}
+    while todo:
+        state = todo.pop(0)
+        scene = by_id[state[0]][1]
+        if scene.ending:
+            found.setdefault(scene.id, paths[state])
+        for index, choice in offered(scene, state[1]):
+            after = (choice.next, state[1] | set(choice.sets))
+            if choice.next in by_id and after not in paths:
+                paths[after] = paths[state] + chr(97 + index)
+                todo.append(after)
+    return {scene.id: found[scene.id] for scene in module.scenes if scene.id in found}
+
+
+def best_is_longest(scene: Scene) -> bool:
+    """Whether the strictly longest choice text (as a masculine-role player reads it) is one of the
+    highest-scoring choices: a giveaway when it happens too often. Ties for the longest are no giveaway."""
+    lengths = sorted((len(form(choice.text, "m")), choice.total) for choice in scene.choices)
+    if len(lengths) < 2 or lengths[-1][0] == lengths[-2][0]:
+        return False
+    return lengths[-1][1] == max(choice.total for choice in scene.choices)

@@ -23,7 +23,8 @@ def encode(state: dict[str, Any]) -> str:
 
 
 def worst_case_state(module: Module) -> dict[str, Any]:
-    """The largest state the runtime can save for this module."""
+    """The largest state the runtime can save for this module. The quest path is the longest in the scene
+    graph, conditions left aside: no path the conditions allow is longer."""
     last_screen = len(module.screens) - 1
     return {
         "v": 1,
@@ -33,6 +34,7 @@ def worst_case_state(module: Module) -> dict[str, Any]:
         "a": {q.id: "z" * answer_length(q) for _, q in questions(module)},
         "p": "z" * longest_path(module),
         "k": {b.id: "z" * len(b.items) for s in module.screens for b in s.blocks if isinstance(b, ChecklistBlock)},
+        "g": "z" if module.roles else "",
     }
 
 

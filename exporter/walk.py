@@ -15,7 +15,7 @@ def screen_blocks(module: Module) -> Iterator[tuple[Loc, object]]:
 
 
 def images(module: Module) -> Iterator[tuple[Loc, str]]:
-    """Every picture the module shows: image blocks of screens and scenes, and pictures on options."""
+    """Every picture the module shows: image blocks of screens and scenes, pictures on options, avatars."""
     for loc, block in screen_blocks(module):
         if isinstance(block, ImageBlock):
             yield (*loc, "src"), block.src
@@ -27,3 +27,6 @@ def images(module: Module) -> Iterator[tuple[Loc, str]]:
         for b, scene_block in enumerate(scene.blocks):
             if isinstance(scene_block, ImageBlock):
                 yield ("scenes", s, "blocks", b, "src"), scene_block.src
+    for p, person in enumerate(module.people):
+        if person.avatar:
+            yield ("people", p, "avatar"), person.avatar

@@ -153,11 +153,16 @@
 
     record: function (i) {
       if (!this.tracked || this.ended) return;
-      var s = this.statement('answered', { response: pattern(i.type, i.response), success: i.result === 'correct',
-        duration: duration(i.latency) }, false);
+      // A neutral interaction (a quest decision) has no right answer: no success, no correct response pattern.
+      var result = { response: pattern(i.type, i.response), duration: duration(i.latency) };
+      var definition = { type: INTERACTION, interactionType: TYPES[i.type] };
+      if (i.result !== 'neutral') {
+        result.success = i.result === 'correct';
+        definition.correctResponsesPattern = [pattern(i.type, i.correct)];
+      }
+      var s = this.statement('answered', result, false);
       s.object = { objectType: 'Activity', id: this.launch.activityId + '/interactions/' + encodeURIComponent(i.id),
-        definition: { type: INTERACTION, interactionType: TYPES[i.type],
-          correctResponsesPattern: [pattern(i.type, i.correct)] } };
+        definition: definition };
       this.post(s);
     },
 

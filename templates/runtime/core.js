@@ -30,7 +30,7 @@
   });
 
   // ---- state -------------------------------------------------------------------------------------
-  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, p: '', k: {} }; }
+  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, p: '', k: {}, g: '' }; }
   var S = fresh(1);
 
   function int(x, lo, hi) { return typeof x === 'number' && x % 1 === 0 && x >= lo && x <= hi ? x : lo; }
@@ -64,15 +64,26 @@
     });
   } catch (e) { notes = {}; }
 
+  // A quest part with `if`/`unless` (a choice here, a message or block by its data-if/data-unless) shows only
+  // when the flags set along the path fit.
+  function fits(cond, flags) { return (!cond['if'] || flags[cond['if']]) && (!cond.unless || !flags[cond.unless]); }
+  function fitsEl(el, flags) {
+    return fits({ 'if': el.getAttribute('data-if'), unless: el.getAttribute('data-unless') }, flags);
+  }
+
+  // Where a path (one letter per choice, the letter indexing the scene's YAML list) leads: the scene, the flags
+  // its choices set and the meters they moved. null for a path that takes a choice the scene did not offer.
   function walk(path) {
-    var id = QUEST.start, points = 0;
+    var id = QUEST.start, flags = {}, meters = {};
+    QUEST.meters.forEach(function (m) { meters[m] = 0; });
     for (var i = 0; i < path.length; i++) {
       var choice = QUEST.scenes[id].choices[path.charCodeAt(i) - 97];
-      if (!choice) return null;
-      points += choice.points;
+      if (!choice || !fits(choice, flags)) return null;
+      Object.keys(choice.points).forEach(function (m) { meters[m] += choice.points[m]; });
+      choice.sets.forEach(function (f) { flags[f] = true; });
       id = choice.next;
     }
-    return { id: id, points: points, scene: QUEST.scenes[id] };
+    return { id: id, flags: flags, meters: meters, scene: QUEST.scenes[id] };
   }
 
   function load(json) {
@@ -85,7 +96,13 @@
     D.questions.forEach(function (q) {
       if (o.a && valid(q, o.a[q.id])) st.a[q.id] = o.a[q.id];
     });
-    if (QUEST && typeof o.p === 'string' && /^[a-z]*$/.test(o.p) && walk(o.p)) st.p = o.p;
+    if (QUEST && typeof o.g === 'string' && /^[a-z]$/.test(o.g) && o.g.charCodeAt(0) - 97 < QUEST.roles.length) {
+      st.g = o.g;
+    }
+    // A path needs a role first where the quest has roles: no role, no story played.
+    if (QUEST && typeof o.p === 'string' && /^[a-z]*$/.test(o.p) && walk(o.p) && (st.g || !QUEST.roles.length)) {
+      st.p = o.p;
+    }
     D.checklists.forEach(function (c) {
       var k = o.k && o.k[c.id];
       if (typeof k === 'string' && new RegExp('^a?b?c?d?e?f?g?h?i?j?$').test(k) &&
@@ -222,7 +239,7 @@
     if (other) list.insertBefore(up ? item : other, up ? other : item);
     button.focus();
     var items = $$('li', list);
-    text($('.verdict', button.closest('.q')), '«' + $('.order-text', item).textContent + '»: місце ' +
+    text($('.verdict', button.closest('.q')), '«' + $('.order-text', item).innerText + '»: місце ' +
       (items.indexOf(item) + 1) + ' з ' + items.length + '.');
   }
 
@@ -277,30 +294,96 @@
   }
 
   // ---- quest -------------------------------------------------------------------------------------
-  function paintQuest() {
-    var at = walk(S.p);
+  // Chats play like a messenger: «друкує…», then the message, one by one; the reply buttons come after the
+  // last. Under prefers-reduced-motion everything is there at once. `playing` cancels a chat left half-played.
+  var TYPING_MS = 900;
+  var playing = 0;
+  function calm() { return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches); }
+
+  function paintMeters(meters) {
+    $$('.meter', questEl).forEach(function (li) {
+      var value = meters[li.getAttribute('data-meter')];
+      $('meter', li).value = value;
+      text($('.meter-value', li), String(value));
+    });
+  }
+
+  function play(sceneEl) {
+    var token = ++playing, log = $('.chat-log', sceneEl), typing = $('.typing', sceneEl);
+    var choices = $('.choices', sceneEl);
+    var queue = $$('.msg:not([data-reply])', log).filter(function (m) { return !m.hidden; });
+    if (!queue.length || calm()) return;
+    queue.forEach(function (m) { m.hidden = true; });
+    choices.hidden = true;
+    (function step() {
+      if (token !== playing) return;
+      var m = queue.shift();
+      if (!m) {
+        typing.hidden = true;
+        choices.hidden = false;
+        return;
+      }
+      var them = m.classList.contains('msg-them');
+      typing.hidden = !them;
+      if (them) text($('.typing-who', typing), $('.msg-from', m).textContent);
+      window.setTimeout(function () {
+        if (token !== playing) return;
+        m.hidden = false;
+        m.classList.add('msg-in');
+        step();
+      }, them ? TYPING_MS : TYPING_MS / 3);
+    }());
+  }
+
+  // Shows the role picker (a quest with roles, none picked yet) or the scene the path has reached, with only
+  // the messages, blocks and choices its flags allow; `animate` plays its chat (a scene just reached).
+  function paintQuest(animate) {
+    var at = walk(S.p), picking = QUEST.roles.length > 0 && !S.g;
+    playing++;
+    if (S.g) doc.documentElement.setAttribute('data-gender', QUEST.roles[S.g.charCodeAt(0) - 97]);
+    else doc.documentElement.removeAttribute('data-gender');
+    if ($('.roles', questEl)) $('.roles', questEl).hidden = !picking;
+    if ($('.meters', questEl)) $('.meters', questEl).hidden = picking;
+    paintMeters(at.meters);
     $$('.scene', questEl).forEach(function (el) {
-      var here = el.getAttribute('data-scene') === at.id;
+      var here = !picking && el.getAttribute('data-scene') === at.id;
       el.hidden = !here;
+      $$('[data-if], [data-unless]', el).forEach(function (part) { part.hidden = !fitsEl(part, at.flags); });
       $$('.choice', el).forEach(function (b) { b.disabled = false; tag(b, ''); });
-      $$('.fb', el).forEach(function (f) { f.hidden = true; });
+      $$('.fb, [data-reply], .typing', el).forEach(function (f) { f.hidden = true; });
+      $$('.msg-in', el).forEach(function (m) { m.classList.remove('msg-in'); });
+      if ($('.choices', el)) $('.choices', el).hidden = false;
       if ($('.go', el)) $('.go', el).hidden = true;
+      if (here && animate && $('.chat', el)) play(el);
     });
     return at;
   }
 
+  function pickRole(button) {
+    if (S.g) return;
+    S.g = v(button);
+    var at = paintQuest(true);
+    shownAt = Date.now();
+    sync();
+    doc.getElementById('sc-' + at.id + '-t').focus();
+  }
+
+  // A quest decision is a story's choice, not a right or wrong answer: it is recorded as a neutral
+  // interaction (no correct response); only the check questions are graded.
   function choose(button) {
     var sceneEl = button.closest('.scene'), id = sceneEl.getAttribute('data-scene'), at = walk(S.p);
-    if (at.id !== id || at.scene.ending) return;
-    var l = v(button), choices = at.scene.choices, choice = choices[l.charCodeAt(0) - 97];
-    var best = Math.max.apply(null, choices.map(function (c) { return c.points; }));
+    if (at.id !== id || at.scene.ending || button.hidden) return;
+    var l = v(button), choice = at.scene.choices[l.charCodeAt(0) - 97];
+    if (!fits(choice, at.flags)) return;
     S.p += l;
-    host.record({ id: id, type: 'single', response: l, correct: String.fromCharCode(97 + choices.map(function (c) {
-      return c.points; }).indexOf(best)), result: choice.points === best ? 'correct' : 'wrong', weight: best,
+    host.record({ id: id, type: 'single', response: l, correct: null, result: 'neutral', weight: 0,
       objective: choice.objective, latency: Date.now() - shownAt });
     sync();
     $$('.choice', sceneEl).forEach(function (b) { b.disabled = true; });
     tag(button, 'Твій вибір', false);
+    var reply = $('[data-reply="' + l + '"]', sceneEl);
+    if (reply) reply.hidden = false;
+    paintMeters(walk(S.p).meters);
     var fb = $('.fb[data-fb="' + l + '"]', sceneEl);
     fb.hidden = false;
     $('.go', sceneEl).hidden = false;
@@ -312,7 +395,10 @@
     if (D.questions.some(function (q) { return q.screen === i && S.a[q.id] == null; })) {
       return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
     }
-    if (i === questScreen && !walk(S.p).scene.ending) return 'Щоб перейти далі, дограй історію до кінця.';
+    if (i === questScreen && !walk(S.p).scene.ending) {
+      return QUEST.roles.length && !S.g ? 'Щоб почати історію, обери, ким ти граєш.'
+        : 'Щоб перейти далі, дограй історію до кінця.';
+    }
     if (D.checklists.some(function (c) { return c.screen === i && S.k[c.id] == null; })) {
       return 'Щоб перейти далі, дорослий відмічає, що вдалося, і натискає «Зберегти відмітки».';
     }
@@ -336,6 +422,7 @@
     text(navMsg, '');
     shownAt = Date.now();
     if (focus) {
+      if (i === questScreen) paintQuest(true); // the chat plays again for a learner who comes (back) to it
       window.scrollTo(0, 0);
       $('.screen-title', screens[i]).focus();
     }
@@ -356,10 +443,12 @@
   }
 
   function retry() {
+    var role = S.g; // the player stays who they chose to be
     S = fresh(Math.min(999, S.n + 1));
+    S.g = role;
     D.questions.forEach(function (q) { paintQuestion(q, null); });
     D.checklists.forEach(paintChecklist);
-    if (QUEST) paintQuest();
+    if (QUEST) paintQuest(false);
     show(0, true);
     sync();
   }
@@ -402,8 +491,9 @@
     else if (cls.contains('save-checklist')) saveChecklist(b.closest('.checklist'));
     else if (cls.contains('speak')) speak(b);
     else if (cls.contains('choice')) choose(b);
+    else if (cls.contains('role')) pickRole(b);
     else if (cls.contains('go')) {
-      var at = paintQuest();
+      var at = paintQuest(true);
       shownAt = Date.now();
       paintNav();
       doc.getElementById('sc-' + at.id + '-t').focus();
@@ -452,7 +542,7 @@
     D.questions.forEach(function (q) { if (S.a[q.id] != null) paintQuestion(q, S.a[q.id]); });
     D.checklists.forEach(paintChecklist);
     $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
-    if (QUEST) paintQuest();
+    if (QUEST) paintQuest(false);
     show(S.s, false);
     sync();
 

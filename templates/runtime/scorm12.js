@@ -60,10 +60,10 @@
       if (i.objective) this.set(p + 'objectives.0.id', i.objective);
       this.set(p + 'time', clock(new Date()));
       this.set(p + 'type', TYPES[i.type]);
-      this.set(p + 'correct_responses.0.pattern', response(i.type, i.correct));
+      if (i.correct != null) this.set(p + 'correct_responses.0.pattern', response(i.type, i.correct));
       this.set(p + 'weighting', i.weight);
       this.set(p + 'student_response', response(i.type, i.response));
-      this.set(p + 'result', i.result);
+      this.set(p + 'result', i.result); // correct, wrong or neutral: SCORM 1.2's own words
       this.set(p + 'latency', timespan(i.latency));
       this.n++;
     },

@@ -8,6 +8,7 @@
   var STATUS = { // runtime status → [cmi.completion_status, cmi.success_status]
     incomplete: ['incomplete', 'unknown'], completed: ['completed', 'unknown'],
     passed: ['completed', 'passed'], failed: ['completed', 'failed'] };
+  var RESULT = { correct: 'correct', wrong: 'incorrect', neutral: 'neutral' }; // runtime result → cmi result
 
   // timeinterval with the minutes after any hours and two decimals: PT1H0M5.00S, PT5.10S.
   function duration(ms) {
@@ -56,10 +57,10 @@
       this.set(p + 'type', TYPES[i.type]);
       if (i.objective) this.set(p + 'objectives.0.id', i.objective);
       this.set(p + 'timestamp', timestamp(new Date()));
-      this.set(p + 'correct_responses.0.pattern', pattern(i.type, i.correct));
+      if (i.correct != null) this.set(p + 'correct_responses.0.pattern', pattern(i.type, i.correct));
       this.set(p + 'weighting', i.weight);
       this.set(p + 'learner_response', pattern(i.type, i.response));
-      this.set(p + 'result', i.result === 'correct' ? 'correct' : 'incorrect');
+      this.set(p + 'result', RESULT[i.result]);
       this.set(p + 'latency', duration(i.latency));
       this.n++;
     },

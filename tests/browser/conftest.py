@@ -119,6 +119,9 @@ def watch(server: Server) -> Watch:
 
 
 def new_page(browser: Browser, watch: Watch, width: int = 1280, height: int = 900, **options: Any) -> Page:
+    """A page in a fresh context. Chats show every message at once (reduced motion) unless `options` say
+    otherwise: the suites that play every module test tracking, test_quest_chat.py the arriving messages."""
+    options.setdefault("reduced_motion", "reduce")
     context = browser.new_context(viewport={"width": width, "height": height}, **options)
     context.set_default_timeout(10_000)
     return watched(context.new_page(), watch)

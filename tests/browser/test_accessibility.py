@@ -43,6 +43,9 @@ def test_axe_finds_nothing_serious(browser: Browser, server: Server, watch: Watc
         axe(frame, where, found)
         assert overflow(frame) <= 0, f"{where} scrolls sideways at {width}px"
         if has_quest(sco.module, index):
+            if sco.module.roles:
+                axe(frame, "role picker", found)
+                page.locator("button.role").first.click()
             for scene_id, letter, _ in quest_path(sco.module, best=True):
                 scene = page.locator(f"#sc-{scene_id}")
                 scene.locator(f"button.choice[data-v='{letter}']").click()
@@ -52,7 +55,8 @@ def test_axe_finds_nothing_serious(browser: Browser, server: Server, watch: Watc
             # Scenes off the best path: show each (with its feedback) and check its markup too.
             shown = frame.evaluate("""() => {
               const shown = [...document.querySelectorAll('.scene, .scene .fb, .scene .go')].filter(e => !e.hidden);
-              document.querySelectorAll('.scene, .scene .fb, .scene .go').forEach(e => e.hidden = false);
+              document.querySelectorAll('.scene, .scene .fb, .scene .go, .scene .msg, .scene .typing, .scene .choice, '
+                + '.scene [data-if], .scene [data-unless]').forEach(e => e.hidden = false);
               return shown.length;
             }""")
             axe(frame, "every scene shown", found)
@@ -146,6 +150,9 @@ def keyboard_answer(keys: Keyboard, question: Any) -> None:
 
 
 def keyboard_quest(keys: Keyboard, sco: Sco) -> None:
+    if sco.module.roles:
+        keys.tab_to("button.role[data-v='a']")
+        keys.press("Enter")
     for scene_id, letter, _ in quest_path(sco.module, best=True):
         keys.tab_to(f"#sc-{scene_id} button.choice[data-v='{letter}']")
         keys.press("Enter")

@@ -50,13 +50,13 @@ class Lti:
 
 @contextmanager
 def serving(folder: Path, *, tls: ssl.SSLContext | None = None, tool_host: str = "127.0.0.1",
-            platform_host: str = "127.0.0.1") -> Iterator[Lti]:
-    """The tool on the fixture course and the platform, registered with each other; over https with `tls`,
-    named by hosts that lead to 127.0.0.1 (test_lti_cookies.py)."""
+            platform_host: str = "127.0.0.1", module_id: str = MODULE) -> Iterator[Lti]:
+    """The tool on the fixture course and the platform, registered with each other, the platform's link
+    opening `module_id`; over https with `tls`, named by hosts that lead to 127.0.0.1 (test_lti_cookies.py)."""
     app = create_app(f"sqlite:///{folder / 'lti.sqlite3'}", lessons=FIXTURE_COURSE, testing=True)
     context: ToolContext = app.extensions[EXTENSION]
     with running(app, tool_host, tls) as tool:
-        platform = Platform(origin="", target=f"{tool}/modules/{MODULE}", key=PlatformKey())
+        platform = Platform(origin="", target=f"{tool}/modules/{module_id}", key=PlatformKey())
         with running(platform_app(platform, tool), platform_host, tls) as origin:
             platform.origin = origin
             with context.sessions.begin() as session:  # what `stopsexting lti add-platform` stores
@@ -64,7 +64,7 @@ def serving(folder: Path, *, tls: ssl.SSLContext | None = None, tool_host: str =
                     issuer=origin, client_id=CLIENT_ID, auth_login_url=f"{origin}/auth",
                     auth_token_url=f"{origin}/token", key_set_url=f"{origin}/jwks",
                     deployments=[Deployment(deployment_id=DEPLOYMENT_ID)]))
-            yield Lti(tool, platform, context.sessions, load_course(FIXTURE_COURSE).module(MODULE))
+            yield Lti(tool, platform, context.sessions, load_course(FIXTURE_COURSE).module(module_id))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from lxml import etree
 
 from exporter.loader import Course, load_course
 from exporter.model import ImageBlock, Module
-from exporter.scoring import points_ahead, questions
+from exporter.scoring import offered, points_ahead, questions
 from tests.conftest import LESSONS
 
 COURSE: Course = load_course(LESSONS)
@@ -73,9 +73,13 @@ def test_telling_an_adult_never_costs_points(module: Module) -> None:
     telling = [(s, c) for s in module.scenes for c in s.choices if c.tells_adult]
     assert telling, f"{module.id}: no choice is marked tells_adult"
     ahead = points_ahead(module)
-    for scene, choice in telling:
-        totals = [c.points + ahead[c.next] for c in scene.choices]
-        assert choice.points + ahead[choice.next] == max(totals), (scene.id, choice.id)
+    scenes = {s.id: s for s in module.scenes}
+    for scene_id, flags in ahead:
+        choices = offered(scenes[scene_id], flags)
+        totals = {c.id: c.total + ahead[(c.next, flags | set(c.sets))] for _, c in choices}
+        for _, choice in choices:
+            if choice.tells_adult:
+                assert totals[choice.id] == max(totals.values()), (scene_id, choice.id)
 
 
 def test_every_module_ends_with_help_and_recap(module: Module) -> None:

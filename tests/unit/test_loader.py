@@ -97,7 +97,7 @@ def test_dangling_next(course_dir: Path) -> None:
     text = edit(course_dir, "quest.yaml", "next: good,", "next: great,")
     problem, consequence = problems_of(course_dir)
     assert (problem.code, problem.path, problem.message) == (
-        "E-QUEST-NEXT", "scenes[1].choices[0].next", "no scene 'great'")
+        "E-QUEST-NEXT", "scenes[2].choices[0].next", "no scene 'great'")
     assert problem.line == line_of(text, "next: great")
     assert consequence.message == "scene 'good' cannot be reached from start 's1'"
 
@@ -105,15 +105,24 @@ def test_dangling_next(course_dir: Path) -> None:
 def test_unreachable_scene(course_dir: Path) -> None:
     edit(course_dir, "quest.yaml", "next: ok,", "next: good,")
     problem = only(course_dir)
-    assert (problem.code, problem.path) == ("E-QUEST-UNREACHABLE", "scenes[3].id")
+    assert (problem.code, problem.path) == ("E-QUEST-UNREACHABLE", "scenes[4].id")
     assert problem.message == "scene 'ok' cannot be reached from start 's1'"
+
+
+def test_scene_only_a_flag_never_set_on_its_way_would_reach(course_dir: Path) -> None:
+    """Reaching counts the conditions: `blocked` is behind a choice offered only after `checked`."""
+    edit(course_dir, "quest.yaml", "next: blocked, points: {shields: 2}, if: checked,",
+         "next: blocked, points: {shields: 2}, if: checked, unless: checked,")
+    problem = only(course_dir)
+    assert (problem.code, problem.message) == (
+        "E-QUEST-UNREACHABLE", "scene 'blocked' cannot be reached from start 's1'")
 
 
 def test_scene_with_no_way_to_an_ending(course_dir: Path) -> None:
     edit(course_dir, "quest.yaml", "  - id: ok\n    title: Ще не пізно\n    ending: true\n",
          "  - id: ok\n    title: Ще не пізно\n")
     problems = problems_of(course_dir)
-    assert [(p.code, p.path) for p in problems] == [("E-QUEST-DEADEND", "scenes[3]")]
+    assert [(p.code, p.path) for p in problems] == [("E-QUEST-DEADEND", "scenes[4]")]
     assert problems[0].message == "scene 'ok' has no choices and is not an ending (add `ending: true`)"
 
 
@@ -123,27 +132,43 @@ def test_choices_that_only_lead_to_dead_ends(course_dir: Path) -> None:
          "  - id: ok\n    title: Ще не пізно\n")
     edit(course_dir, "quest.yaml", "  - id: good\n", "  - id: good\n    choices: []\n")
     messages = {(p.code, p.message) for p in problems_of(course_dir)}
-    assert ("E-QUEST-NOEND", "scene 's1' has no way to an ending") in messages
-    assert ("E-QUEST-NOEND", "scene 's2' has no way to an ending") in messages
+    assert ("E-QUEST-NOEND", "scene 'told' has no way to an ending") in messages
     assert ("E-QUEST-UNREACHABLE", "scene 'good' cannot be reached from start 's1'") in messages
 
 
+def test_a_scene_that_offers_no_choice_on_some_path(course_dir: Path) -> None:
+    edit(course_dir, "quest.yaml", "tells_adult: true, feedback: Розповісти",
+         "tells_adult: true, if: checked, feedback: Розповісти")
+    edit(course_dir, "quest.yaml", "{id: ignore, text: Мовчу,", "{id: ignore, if: checked, text: Мовчу,")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-QUEST-DEADEND", "scenes[1].choices")
+    assert problem.message == "scene 's2' offers no choice on a path that has set gave_school"
+
+
 def test_loop_between_scenes(course_dir: Path) -> None:
-    edit(course_dir, "quest.yaml", "{id: ignore, text: Мовчу, next: ok,", "{id: ignore, text: Мовчу, next: s1,")
-    edit(course_dir, "quest.yaml", "  - id: ok\n",
-         "  - id: ok\n    title: x\n    ending: true\n    blocks: [{kind: text, md: x}]\n  - id: unused_ok\n")
+    edit(course_dir, "quest.yaml", "{id: ignore, text: Мовчу, next: silent,", "{id: ignore, text: Мовчу, next: s1,")
     problems = [p for p in problems_of(course_dir) if p.code == "E-QUEST-CYCLE"]
     assert len(problems) == 1
     assert problems[0].message == "scenes form a loop: s1 → s2 → s1; quests must move forward"
 
 
 def test_telling_an_adult_never_costs_points(course_dir: Path) -> None:
-    text = edit(course_dir, "quest.yaml", "next: good, points: 3, tells_adult: true",
-                "next: good, points: 0, tells_adult: true")
+    """Points count summed over the meters: reporting with mum earns nothing here, putting it off 1 support."""
+    text = edit(course_dir, "quest.yaml", "next: good, points: {shields: 2, support: 2}, tells_adult: true",
+                "next: good, points: {}, tells_adult: true")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-QUEST-TELL", "scenes[2].choices[0].points")
+    assert problem.message == "telling an adult must never cost points: 'report' can earn 0 from here, 'later' 1"
+    assert problem.line == line_of(text, "id: report")
+
+
+def test_telling_an_adult_counts_only_choices_offered(course_dir: Path) -> None:
+    """`block` would earn more than telling, but only where it is offered: after `checked`."""
+    edit(course_dir, "quest.yaml", "next: blocked, points: {shields: 2}, if: checked,",
+         "next: blocked, points: {shields: 10}, if: checked,")
     problem = only(course_dir)
     assert (problem.code, problem.path) == ("E-QUEST-TELL", "scenes[1].choices[0].points")
-    assert problem.message == "telling an adult must never cost points: 'tell' can earn 0 from here, 'ignore' 1"
-    assert problem.line == line_of(text, "tells_adult: true")
+    assert problem.message == "telling an adult must never cost points: 'tell' can earn 9 from here, 'block' 10"
 
 
 def test_loop_among_unreachable_scenes(course_dir: Path) -> None:
@@ -152,7 +177,7 @@ def test_loop_among_unreachable_scenes(course_dir: Path) -> None:
         f"    choices: [{{id: go, text: go, next: lost_{b}, feedback: ok}}]\n" for a, b in (("a", "b"), ("b", "a")))
     (course_dir / "quest.yaml").write_text(text, encoding="utf-8")
     problems = problems_of(course_dir)
-    assert [(p.code, p.path) for p in problems if p.code == "E-QUEST-CYCLE"] == [("E-QUEST-CYCLE", "scenes[4].id")]
+    assert [(p.code, p.path) for p in problems if p.code == "E-QUEST-CYCLE"] == [("E-QUEST-CYCLE", "scenes[7].id")]
     assert sorted(p.code for p in problems) == ["E-QUEST-CYCLE", "E-QUEST-UNREACHABLE", "E-QUEST-UNREACHABLE"]
 
 
@@ -295,7 +320,7 @@ def test_cli_exit_code_and_message_without_traceback(course_dir: Path, tmp_path:
     for args in (["validate"], ["build", "--out", str(out)]):
         result = CliRunner().invoke(main, [*args, "--lessons", str(course_dir)])
         assert result.exit_code == 2, result.output
-        assert "E-QUEST-NEXT scenes[1].choices[0].next: no scene 'great'" in result.output
+        assert "E-QUEST-NEXT scenes[2].choices[0].next: no scene 'great'" in result.output
         assert "quest.yaml:" in result.output
         assert "Traceback" not in result.output
         assert "2 problems; nothing was written." in result.output
