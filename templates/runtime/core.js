@@ -396,7 +396,7 @@
       return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
     }
     if (i === questScreen && !walk(S.p).scene.ending) {
-      return QUEST.roles.length && !S.g ? 'Щоб почати історію, обери, ким ти граєш.'
+      return QUEST.roles.length && !S.g ? 'Щоб перейти далі, обери, ким ти граєш, і дограй історію до кінця.'
         : 'Щоб перейти далі, дограй історію до кінця.';
     }
     if (D.checklists.some(function (c) { return c.screen === i && S.k[c.id] == null; })) {
