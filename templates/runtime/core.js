@@ -348,10 +348,11 @@
     $$('.scene', questEl).forEach(function (el) {
       var here = !picking && el.getAttribute('data-scene') === at.id;
       el.hidden = !here;
+      // Messages a chat left half-played had hidden come back; then the path's flags decide.
+      $$('.msg:not([data-reply])', el).forEach(function (m) { m.hidden = false; m.classList.remove('msg-in'); });
       $$('[data-if], [data-unless]', el).forEach(function (part) { part.hidden = !fitsEl(part, at.flags); });
       $$('.choice', el).forEach(function (b) { b.disabled = false; tag(b, ''); });
       $$('.fb, [data-reply], .typing', el).forEach(function (f) { f.hidden = true; });
-      $$('.msg-in', el).forEach(function (m) { m.classList.remove('msg-in'); });
       if ($('.choices', el)) $('.choices', el).hidden = false;
       if ($('.go', el)) $('.go', el).hidden = true;
       if (here && animate && $('.chat', el)) play(el);
@@ -396,7 +397,7 @@
       return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
     }
     if (i === questScreen && !walk(S.p).scene.ending) {
-      return QUEST.roles.length && !S.g ? 'Щоб почати історію, обери, ким ти граєш.'
+      return QUEST.roles.length && !S.g ? 'Щоб перейти далі, обери, ким ти граєш, і дограй історію до кінця.'
         : 'Щоб перейти далі, дограй історію до кінця.';
     }
     if (D.checklists.some(function (c) { return c.screen === i && S.k[c.id] == null; })) {

@@ -106,6 +106,19 @@ def test_messages_arrive_one_by_one_with_typing(browser: Browser, watch: Watch, 
     watch.check()
 
 
+def test_a_chat_left_half_played_plays_again_in_full(browser: Browser, watch: Watch, server: Server) -> None:
+    page = standalone(browser, watch, server, reduced_motion="no-preference")
+    to_quest(page.main_frame)
+    page.locator("button.role[data-v='a']").click()
+    page.wait_for_function(f"document.querySelectorAll('{MESSAGES.format('s1')}').length === 1")
+    page.locator("#prev").click()
+    page.locator("#next").click()
+    page.locator("#sc-s1 .choices").wait_for(state="visible")
+    assert page.evaluate(f"document.querySelectorAll('{MESSAGES.format('s1')}').length") == 3
+    page.context.close()
+    watch.check()
+
+
 def test_reduced_motion_shows_every_message_at_once(browser: Browser, watch: Watch, server: Server) -> None:
     page = standalone(browser, watch, server, reduced_motion="reduce")
     frame = page.main_frame

@@ -10,6 +10,7 @@ from exporter.gender import both, form, text_html
 from exporter.loader import load_course
 from exporter.markdown import to_html, to_inline_html
 from exporter.scoring import best_is_longest, decision_scenes, ending_paths, next_scenes
+from exporter.state import worst_case_size, worst_case_state
 from tests.unit.test_loader import FIXTURE, course_dir, edit, line_of, only, problems_of
 
 __all__ = ["course_dir"]  # the fixture, used by name
@@ -128,3 +129,11 @@ def test_what_a_content_test_measures() -> None:
     assert ending_paths(quest) == {"good": "aaa", "ok": "aab", "blocked": "ab", "silent": "ac"}
     assert [best_is_longest(s) for s in decision_scenes(quest)] == [False, False, False]
 
+
+
+def test_worst_case_state_counts_the_role() -> None:
+    course = load_course(FIXTURE)
+    quest, lesson = course.module("quest"), course.module("lesson")
+    assert worst_case_state(quest)["g"] == "z" and worst_case_state(lesson)["g"] == ""
+    assert worst_case_state(quest)["p"] == "zzz", "the longest path"
+    assert worst_case_size(quest) <= 4096
