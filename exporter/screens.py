@@ -6,13 +6,14 @@ Each module's preview site (exporter/preview.py: the standalone runtime, progres
 on a loopback port and opened in headless Chromium once per state. A state is the runtime's own saved state
 (templates/runtime/README.md) written to localStorage under `stopsexting.<module id>` by an init script,
 before core.js reads it: setting it and reloading would race the page, which saves its own state again when
-it is hidden. The sheet relies only on that saved-state format, `window.StopRuntime`, `#help-open` and
-`#result`, so new blocks, bands and interactions appear in it without changes here.
+it is hidden. The sheet relies only on that saved-state format, `window.StopRuntime`, `#help-open`, `#result` and a
+scene's `data-scene`, so new blocks, bands and interactions appear in it without changes here.
 
-What a cell shows: a screen or scene from the page's top down to at most three viewport heights (the
-task and its options often lie below a phone's fold, which red ticks in the margins mark); the help dialog
-and the result as the learner sees them: the viewport (scrolled to the result). Pictures shrink to fit:
-phone shots stay readable, laptop shots show the layout.
+What a cell shows: a screen from the page's top, a scene from its own top, down to at most three viewport
+heights (the task and its options often lie below a phone's fold; red ticks in the margins mark one
+viewport's height, and the label says when the page goes on); the help dialog and the result as the
+learner sees them: the viewport (scrolled to the result). Pictures shrink to fit: phone shots stay
+readable, laptop shots show the layout.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ INIT_SCRIPT = f"""(() => {{
   const state = new URLSearchParams(location.search).get('{STATE_PARAM}');
   if (state !== null) localStorage.setItem('stopsexting.' + location.pathname.split('/')[1], state);
 }})();"""
+# Where a page picture starts (8 px above the element, else the top) and the page's height, in CSS pixels.
+PAGE_EXTENT = """(selector) => {
+  const element = selector && document.querySelector(selector);
+  const top = element ? Math.max(0, Math.round(element.getBoundingClientRect().top + scrollY) - 8) : 0;
+  return [top, document.documentElement.scrollHeight];
+}"""
 GAP, PAD, LABEL = 16, 24, 26
 BACKGROUND, INK, FRAME, FOLD = (238, 240, 243), (30, 34, 40), (170, 176, 186), (214, 64, 69)
 
@@ -60,11 +67,21 @@ BACKGROUND, INK, FRAME, FOLD = (238, 240, 243), (30, 34, 40), (170, 176, 186), (
 @dataclass(frozen=True)
 class Shot:
     """One state of a module's page: its label on the sheet, the saved state that opens it, and what to do
-    before the picture (`page`: nothing, `help`: open the dialog, `result`: scroll to the result)."""
+    before the picture (`page`: nothing, `help`: open the dialog, `result`: scroll to the result). A page
+    picture starts at the element `top` selects when there is one: a scene's own text and choices then fit
+    in the cell, while the screen around it is the quest screen's cell."""
 
     label: str
     state: dict[str, Any]
     kind: Literal["page", "help", "result"] = "page"
+    top: str | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    label: str  # the shot's, the viewport's width, and whether the page goes on below the picture
+    width: int
+    png: bytes
 
 
 @dataclass
@@ -72,7 +89,7 @@ class Sheet:
     """A module's pictures, in the order of its shots, and the shots the page did not open as asked."""
 
     module: Module
-    cells: list[tuple[str, int, bytes]] = field(default_factory=list)  # label, viewport width, PNG
+    cells: list[Cell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -110,7 +127,8 @@ def shots(module: Module) -> list[Shot]:
     quest = next((i for i, screen in enumerate(module.screens)
                   if any(isinstance(block, QuestBlock) for block in screen.blocks)), None)
     if quest is not None:
-        found += [Shot(f"сцена {scene.id}", state(quest, p=paths[scene.id], **role)) for scene in module.scenes]
+        found += [Shot(f"сцена {scene.id}", state(quest, p=paths[scene.id], **role), top=f'[data-scene="{scene.id}"]')
+                  for scene in module.scenes]
     found.append(Shot("допомога", state(0), "help"))
     endings = [paths[scene.id] for scene in module.scenes if scene.ending]
     done = state(last, a={q.id: correct_answer(q) for _, q in questions(module)},
@@ -120,20 +138,22 @@ def shots(module: Module) -> list[Shot]:
     return found
 
 
-def capture(page: Page, url: str, shot: Shot, viewport: tuple[int, int]) -> bytes:
-    """The PNG of one state; the page is opened afresh with the state in its address for the init script."""
+def capture(page: Page, url: str, shot: Shot, viewport: tuple[int, int]) -> Cell:
+    """One state's picture; the page is opened afresh with the state in its address for the init script."""
+    width, height = viewport
     page.goto(f"{url}?{urlencode({STATE_PARAM: json.dumps(shot.state, ensure_ascii=False)})}")
     page.wait_for_function("window.StopRuntime !== undefined")
     if shot.kind == "help":
         page.click("#help-open")
-        return page.screenshot(animations="disabled")
+        return Cell(f"{shot.label} · {width}", width, page.screenshot())
     if shot.kind == "result":
         page.locator("#result").scroll_into_view_if_needed()
-        return page.screenshot(animations="disabled")
-    width, height = viewport
-    tall = min(int(page.evaluate("document.documentElement.scrollHeight")), PAGE_HEIGHTS * height)
-    return page.screenshot(full_page=True, animations="disabled",
-                           clip={"x": 0, "y": 0, "width": width, "height": tall})
+        return Cell(f"{shot.label} · {width}", width, page.screenshot())
+    top, full = page.evaluate(PAGE_EXTENT, shot.top)
+    tall = min(full - top, PAGE_HEIGHTS * height)
+    cut = " · далі обрізано" if top + tall < full else ""
+    png = page.screenshot(full_page=True, clip={"x": 0, "y": top, "width": width, "height": tall})
+    return Cell(f"{shot.label} · {width}{cut}", width, png)
 
 
 def photograph(browser: Browser, origin: str, module: Module) -> Sheet:
@@ -141,7 +161,7 @@ def photograph(browser: Browser, origin: str, module: Module) -> Sheet:
     sheet = Sheet(module)
     url = f"{origin}/{module.id}/index.html"
     states = shots(module)
-    taken: dict[tuple[int, int], bytes] = {}
+    taken: dict[tuple[int, int], Cell] = {}
     for viewport in VIEWPORTS:
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                       reduced_motion="reduce")
@@ -156,8 +176,7 @@ def photograph(browser: Browser, origin: str, module: Module) -> Sheet:
                                           f"the path {shot.state['p']!r}")
         finally:
             context.close()
-    sheet.cells = [(shot.label, width, taken[index, width]) for index, shot in enumerate(states)
-                   for width, _ in VIEWPORTS]
+    sheet.cells = [taken[index, width] for index in range(len(states)) for width, _ in VIEWPORTS]
     return sheet
 
 
@@ -170,11 +189,11 @@ def compose(sheet: Sheet) -> Image.Image:
     """The sheet: a title, then the cells in order, each state's two widths side by side, a few states a row."""
     label_font, title_font = _font(16), _font(22)
     pictures = []
-    for label, width, png in sheet.cells:
-        shot = Image.open(BytesIO(png)).convert("RGB")
-        scale = SCALES[width]
+    for cell in sheet.cells:
+        shot = Image.open(BytesIO(cell.png)).convert("RGB")
+        scale = SCALES[cell.width]
         size = (round(shot.width * scale), round(shot.height * scale))
-        pictures.append((f"{label} · {width}", width, shot.resize(size, Image.Resampling.LANCZOS)))
+        pictures.append((cell.label, cell.width, shot.resize(size, Image.Resampling.LANCZOS)))
     per_row = STATES_PER_ROW * len(VIEWPORTS)
     widths = [round(w * SCALES[w]) for w, _ in VIEWPORTS] * STATES_PER_ROW
     rows = [pictures[i:i + per_row] for i in range(0, len(pictures), per_row)]

@@ -47,12 +47,12 @@ def test_cells_show_different_pages(sheets: tuple[Path, list[Sheet]]) -> None:
     _, written = sheets
     for sheet in written:
         module = sheet.module
-        for label, width, png in sheet.cells:
-            colours = Image.open(BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 16)
-            assert colours is None or len(colours) > 20, f"{module.id}: {label} at {width} is nearly blank"
+        for cell in sheet.cells:
+            colours = Image.open(BytesIO(cell.png)).convert("RGB").getcolors(maxcolors=1 << 16)
+            assert colours is None or len(colours) > 20, f"{module.id}: {cell.label} is nearly blank"
         for width in (360, 1280):
             # cells go state by state, each state's widths in turn: screens, scenes, help, result
-            pictures = [digest(png) for _, w, png in sheet.cells if w == width]
+            pictures = [digest(cell.png) for cell in sheet.cells if cell.width == width]
             screens, rest = pictures[:len(module.screens)], pictures[len(module.screens):]
             scenes, help_dialog = rest[:len(module.scenes)], rest[len(module.scenes)]
             assert len(set(screens)) == len(screens), (module.id, width)
