@@ -198,7 +198,7 @@ def compose(sheet: Sheet) -> Image.Image:
     widths = [round(w * SCALES[w]) for w, _ in VIEWPORTS] * STATES_PER_ROW
     rows = [pictures[i:i + per_row] for i in range(0, len(pictures), per_row)]
     heights = [LABEL + max(p.height for _, _, p in row) for row in rows]
-    title = f"{sheet.module.id} · {sheet.module.title} · {len(pictures) // len(VIEWPORTS)} станів"
+    title = f"{sheet.module.id} · {sheet.module.title} · станів: {len(pictures) // len(VIEWPORTS)}"
     top = PAD + 40
     image = Image.new("RGB", (2 * PAD + sum(widths) + GAP * (per_row - 1),
                               top + sum(heights) + GAP * (len(rows) - 1) + PAD), BACKGROUND)
@@ -257,6 +257,7 @@ def write_sheets(course: Course, modules: Sequence[Module], out: Path, browser: 
 
 
 def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless, with the browser tests' flags: Playwright's own browsers are never fetched."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
