@@ -11,9 +11,9 @@ scene's `data-scene`, so new blocks, bands and interactions appear in it without
 
 What a cell shows: a screen from the page's top, a scene from its own top, down to at most three viewport
 heights (the task and its options often lie below a phone's fold; red ticks in the margins mark one
-viewport's height, and the label says when the page goes on); the help dialog and the result as the
-learner sees them: the viewport (scrolled to the result). Pictures shrink to fit: phone shots stay
-readable, laptop shots show the layout.
+viewport's height, and «далі обрізано» under a picture says the page goes on); the help dialog and the
+result as the learner sees them: the viewport (scrolled to the result). Pictures shrink to fit: phone
+shots stay readable, laptop shots show the layout.
 """
 
 from __future__ import annotations
@@ -79,9 +79,10 @@ class Shot:
 
 @dataclass(frozen=True)
 class Cell:
-    label: str  # the shot's, the viewport's width, and whether the page goes on below the picture
+    label: str  # the shot's and the viewport's width
     width: int
     png: bytes
+    cut: bool = False  # the page goes on below the picture
 
 
 @dataclass
@@ -151,9 +152,8 @@ def capture(page: Page, url: str, shot: Shot, viewport: tuple[int, int]) -> Cell
         return Cell(f"{shot.label} · {width}", width, page.screenshot())
     top, full = page.evaluate(PAGE_EXTENT, shot.top)
     tall = min(full - top, PAGE_HEIGHTS * height)
-    cut = " · далі обрізано" if top + tall < full else ""
     png = page.screenshot(full_page=True, clip={"x": 0, "y": top, "width": width, "height": tall})
-    return Cell(f"{shot.label} · {width}{cut}", width, png)
+    return Cell(f"{shot.label} · {width}", width, png, cut=top + tall < full)
 
 
 def photograph(browser: Browser, origin: str, module: Module) -> Sheet:
@@ -193,11 +193,11 @@ def compose(sheet: Sheet) -> Image.Image:
         shot = Image.open(BytesIO(cell.png)).convert("RGB")
         scale = SCALES[cell.width]
         size = (round(shot.width * scale), round(shot.height * scale))
-        pictures.append((cell.label, cell.width, shot.resize(size, Image.Resampling.LANCZOS)))
+        pictures.append((cell, shot.resize(size, Image.Resampling.LANCZOS)))
     per_row = STATES_PER_ROW * len(VIEWPORTS)
     widths = [round(w * SCALES[w]) for w, _ in VIEWPORTS] * STATES_PER_ROW
     rows = [pictures[i:i + per_row] for i in range(0, len(pictures), per_row)]
-    heights = [LABEL + max(p.height for _, _, p in row) for row in rows]
+    heights = [2 * LABEL + max(picture.height for _, picture in row) for row in rows]
     title = f"{sheet.module.id} · {sheet.module.title} · станів: {len(pictures) // len(VIEWPORTS)}"
     top = PAD + 40
     image = Image.new("RGB", (2 * PAD + sum(widths) + GAP * (per_row - 1),
@@ -207,17 +207,27 @@ def compose(sheet: Sheet) -> Image.Image:
     y = top
     for row, height in zip(rows, heights, strict=True):
         x = PAD
-        for (label, width, picture), column in zip(row, widths, strict=False):
-            draw.text((x, y), label, font=label_font, fill=INK)
+        for (cell, picture), column in zip(row, widths, strict=False):
+            draw.text((x, y), fit(draw, cell.label, label_font, column), font=label_font, fill=INK)
             image.paste(picture, (x, y + LABEL))
             draw.rectangle((x - 1, y + LABEL - 1, x + picture.width, y + LABEL + picture.height), outline=FRAME)
-            fold = y + LABEL + round(dict(VIEWPORTS)[width] * SCALES[width])
+            if cell.cut:
+                draw.text((x, y + LABEL + picture.height + 4), "↓ далі обрізано", font=label_font, fill=FOLD)
+            fold = y + LABEL + round(dict(VIEWPORTS)[cell.width] * SCALES[cell.width])
             if fold < y + LABEL + picture.height - 1:  # ticks in the margins, not over the text
                 draw.line((x - 8, fold, x - 2, fold), fill=FOLD, width=3)
                 draw.line((x + picture.width + 1, fold, x + picture.width + 7, fold), fill=FOLD, width=3)
             x += column + GAP
         y += height + GAP
     return image
+
+
+def fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+        width: int) -> str:
+    """`text`, shortened with an ellipsis to `width` pixels, so a long id does not run into the next label."""
+    while draw.textlength(text, font=font) > width and len(text) > 1:
+        text = text[:-2] + "…"
+    return text
 
 
 def write_png(image: Image.Image, path: Path) -> None:
