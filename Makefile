@@ -6,7 +6,7 @@ VENV := .venv
 TOOL_URL ?= http://127.0.0.1:8000
 BIN := $(VENV)/bin
 
-.PHONY: dist test lint serve preview clean bench
+.PHONY: dist test lint serve preview clean bench screens fonts
 
 dist: $(VENV)/.runtime
 	$(BIN)/stopsexting build --out dist --tool-url $(TOOL_URL)
@@ -25,6 +25,10 @@ preview: $(VENV)/.runtime
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/build.py
 
+# Contact sheets of every module (dist/screens/<module>.png), taken in Debian's Chromium through Playwright.
+screens: $(VENV)/.test chromium fonts
+	$(BIN)/stopsexting screens --out dist/screens
+
 $(VENV)/.runtime: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
@@ -41,6 +45,10 @@ node_modules/.installed: package.json package-lock.json
 # Browser tests drive Debian's Chromium; test tools may not download a browser of their own.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The contact sheets' labels are Cyrillic, which Pillow's own font lacks.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; }
 
 clean:
 	rm -rf dist $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

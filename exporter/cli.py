@@ -136,6 +136,36 @@ def preview(host: str, port: int, lessons: Path) -> None:
 
 
 @main.command()
+@click.argument("modules", nargs=-1)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dist/screens"), show_default=True,
+              help="Folder the sheets are written to, one <module>.png each.")
+@lessons_option
+def screens(modules: tuple[str, ...], out: Path, lessons: Path) -> None:
+    """Photograph every screen, scene, the help dialog and the result of MODULES (default: all) at 360×640
+    and 1280×800 in headless Chromium, one contact sheet per module. Needs the test extras (Playwright,
+    Pillow) and Debian's chromium: `make screens` installs them."""
+    started = time.perf_counter()
+    try:
+        from exporter.screens import Sheet, contact_sheets
+    except ImportError as error:
+        raise click.ClickException(f"{error.name} is missing: `make screens` installs what this needs") from error
+    try:
+        course = load_course(lessons)
+        chosen = select_modules(course, modules)
+    except ProblemReport as report:
+        _fail(report)
+
+    def progress(path: Path, sheet: Sheet) -> None:
+        click.echo(f"  {path}  {len(sheet.cells)} cells  {path.stat().st_size / 1024:8.1f} KB")
+        for warning in sheet.warnings:
+            click.echo(f"    {warning}", err=True)
+
+    contact_sheets(course, chosen, out, progress)
+    click.echo(f"Wrote {len(chosen)} sheet{'s' if len(chosen) != 1 else ''} into {out} "
+               f"in {time.perf_counter() - started:.1f} s.")
+
+
+@main.command()
 @click.argument("which", type=click.Choice(["module", "program"]), default="module")
 def schema(which: str) -> None:
     """Print the JSON Schema of a module file (or of program.yaml), for editor autocompletion."""

@@ -38,6 +38,10 @@ from exporter.model import (
 )
 from exporter.render import LETTERS, correct_answer, initial_order
 from exporter.scoring import AnyQuestion, offered, questions
+
+# The browser the contact sheets use (`stopsexting screens`) is the one the tests drive; re-exported for them.
+from exporter.screens import CHROMIUM as CHROMIUM
+from exporter.screens import CHROMIUM_ARGS as CHROMIUM_ARGS
 from exporter.state import worst_case_size
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +54,6 @@ AXE_RUN = """async (tags) => {
   return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
     .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '));
 }"""
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @dataclass(frozen=True)
