@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -13,12 +14,17 @@ from exporter.model import (
     OrderingQuestion,
     QuestBlock,
     Scene,
+    TrueFalseQuestion,
 )
-from exporter.scoring import AnyQuestion, points_ahead, questions, scene_index
+from exporter.scoring import AnyQuestion, choice_points, points_ahead, questions, scene_index
 from exporter.walk import images, screen_blocks
 
 if TYPE_CHECKING:
     from exporter.loader import Course, Source
+
+# Words of praise a wrong answer must never be met with (learner-experience.md, "Feedback that teaches"): as
+# the first word of the text, after any punctuation or Markdown emphasis, in any case.
+PRAISE = re.compile(r"^[\W_]*(так|правильно|молодець|чудово|супер|добре|вірно|клас)(?!\w)", re.IGNORECASE)
 
 
 def check_course(course: Course) -> list[Problem]:
@@ -68,10 +74,15 @@ def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterato
         if question.objective is not None and question.objective not in objectives:
             yield source.problem((*loc, "objective"), "E-REF", f"no objective '{question.objective}' in this module")
         yield from _question_rules(question, loc, source)
+    yield from _praise_rules(module, source)
     yield from _kind_rules(module, source)
 
 
 def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator[Problem]:
+    if isinstance(question, TrueFalseQuestion) and question.hint is not None:
+        yield source.problem((*loc, "hint"), "E-HINT-KIND",
+                             "a true-false question has two answers: a second try after a hint would give the "
+                             "answer away; remove the hint")
     if isinstance(question, ChoiceQuestion):
         yield from _duplicates(source, "options", [o.id for o in question.options], (*loc, "options"), "id")
         right = sum(o.correct for o in question.options)
@@ -91,6 +102,34 @@ def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator
                                      f"no target '{pair.target}' in this question's targets")
     elif isinstance(question, OrderingQuestion):
         yield from _duplicates(source, "items", [i.id for i in question.items], (*loc, "items"), "id")
+
+
+def _praise_rules(module: Module, source: Source) -> Iterator[Problem]:
+    for loc, text in _wrong_feedback(module):
+        if found := PRAISE.match(text):
+            yield source.problem(loc, "E-FEEDBACK-PRAISE",
+                                 f"feedback of a wrong answer starts with praise «{found[1]}»: begin with what "
+                                 "happened and why, calmly")
+
+
+def _wrong_feedback(module: Module) -> Iterator[tuple[Loc, str]]:
+    """The feedback a learner reads after a wrong answer: options that are not correct, the true-false
+    answer that is not, and quest choices that earn fewer points than their scene's best."""
+    for loc, question in questions(module):
+        if isinstance(question, ChoiceQuestion):
+            for o, option in enumerate(question.options):
+                if not option.correct:
+                    yield (*loc, "options", o, "feedback"), option.feedback
+        elif isinstance(question, TrueFalseQuestion):
+            if question.answer:
+                yield (*loc, "feedback_false"), question.feedback_false
+            else:
+                yield (*loc, "feedback_true"), question.feedback_true
+    for s, scene in enumerate(module.scenes):
+        best = max((choice_points(choice) for choice in scene.choices), default=0)
+        for c, choice in enumerate(scene.choices):
+            if choice_points(choice) < best:
+                yield ("scenes", s, "choices", c, "feedback"), choice.feedback
 
 
 def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:
@@ -175,7 +214,8 @@ def _telling_never_costs(module: Module, source: Source) -> Iterator[Problem]:
     """Program rule: at every decision, telling an adult earns as much as any other choice could."""
     ahead = points_ahead(module)
     for s, scene in enumerate(module.scenes):
-        totals = {choice.id: choice.points + ahead[choice.next] for choice in scene.choices if choice.next in ahead}
+        totals = {choice.id: choice_points(choice) + ahead[choice.next]
+                  for choice in scene.choices if choice.next in ahead}
         if not totals:
             continue
         best = max(totals, key=lambda choice_id: totals[choice_id])

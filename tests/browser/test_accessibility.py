@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page
 
 from exporter.model import MatchingQuestion, OrderingQuestion
-from exporter.render import LETTERS
+from exporter.scoring import LETTERS
 from tests.browser.conftest import SCOS, Watch, new_page, sco_id
 from tests.browser.harness import Learner, Sco, Server, answer_for, axe, has_quest, quest_path, screen_blocks
 

@@ -18,8 +18,8 @@ import json
 import pytest
 from playwright.sync_api import Page
 
-from exporter.render import correct_answer, runtime_data
-from exporter.scoring import questions
+from exporter.render import runtime_data
+from exporter.scoring import correct_answer, questions
 from tests.browser.conftest import SCOS, Watch, sco_id
 from tests.browser.harness import (
     SCORM12,

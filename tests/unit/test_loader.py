@@ -138,12 +138,54 @@ def test_loop_between_scenes(course_dir: Path) -> None:
 
 
 def test_telling_an_adult_never_costs_points(course_dir: Path) -> None:
-    text = edit(course_dir, "quest.yaml", "next: good, points: 3, tells_adult: true",
-                "next: good, points: 0, tells_adult: true")
+    text = edit(course_dir, "quest.yaml", "next: good, points: 3, tells_adult: true, feedback: Чудово.",
+                "next: good, points: 0, tells_adult: true, feedback: Розповісти — сильний крок.")
     problem = only(course_dir)
     assert (problem.code, problem.path) == ("E-QUEST-TELL", "scenes[1].choices[0].points")
     assert problem.message == "telling an adult must never cost points: 'tell' can earn 0 from here, 'ignore' 1"
     assert problem.line == line_of(text, "tells_adult: true")
+
+
+def test_a_hint_on_a_choice_question_is_kept(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "        prompt: Які сигнали тривожні?\n",
+         "        prompt: Які сигнали тривожні?\n        hint: Подумай, що **незнайомець** хоче отримати.\n")
+    (question,) = [b for b in load_course(course_dir).module("lesson").screens[1].blocks if b.id == "q_multi"]
+    assert question.hint == "Подумай, що **незнайомець** хоче отримати."
+
+
+def test_a_true_false_question_takes_no_hint(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "        answer: false\n",
+                "        answer: false\n        hint: Хто насправді обманює?\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-HINT-KIND", "screens[1].blocks[2].hint")
+    assert (problem.line, problem.column) == (line_of(text, "hint: Хто"), 15)
+    assert "second try" in problem.message
+
+
+@pytest.mark.parametrize("opening", ["Так", "**Правильно**,", "«Молодець»!", "ЧУДОВО.", "супер", "— Добре,",
+                                     "Вірно:", "Клас!"])
+def test_wrong_feedback_never_starts_with_praise(course_dir: Path, opening: str) -> None:
+    text = edit(course_dir, "lesson.yaml", "feedback: Це звичайна річ.}", f"feedback: \"{opening} звичайна річ.\"}}")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-FEEDBACK-PRAISE", "screens[1].blocks[1].options[2].feedback")
+    assert problem.line == line_of(text, "звичайна річ")
+
+
+def test_praise_rule_reads_true_false_and_quest_choices(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "feedback_true: Ні, винен", "feedback_true: Так, винен")
+    edit(course_dir, "quest.yaml", "feedback: Наступного разу перевір.", "feedback: Добре — наступного разу перевір.")
+    edit(course_dir, "quest.yaml", "feedback: Можна ще розповісти.", "feedback: Чудово — можна ще розповісти.")
+    found = [(p.code, p.path) for p in problems_of(course_dir)]
+    assert found == [("E-FEEDBACK-PRAISE", "screens[1].blocks[2].feedback_true"),
+                     ("E-FEEDBACK-PRAISE", "scenes[0].choices[1].feedback"),
+                     ("E-FEEDBACK-PRAISE", "scenes[1].choices[1].feedback")]
+
+
+def test_praise_is_a_whole_first_word_of_wrong_feedback_only(course_dir: Path) -> None:
+    """Right answers may be praised (the fixture's «Так.»); «Таке» or a later «добре» is no praise."""
+    edit(course_dir, "lesson.yaml", "feedback: Це звичайна річ.}", "feedback: Таке буває — і це добре знати.}")
+    edit(course_dir, "quest.yaml", "feedback: Наступного разу перевір.", "feedback: Суперечка не допоможе.")
+    assert load_course(course_dir).module("lesson").id == "lesson"
 
 
 def test_loop_among_unreachable_scenes(course_dir: Path) -> None:
