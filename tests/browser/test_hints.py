@@ -37,6 +37,7 @@ from tests.browser.harness import (
     Server,
     Standard,
     assert_holds,
+    axe,
     check_calls,
     expected_status,
     same_interactions,
@@ -218,6 +219,9 @@ def test_scorm_resumes_between_the_two_tries(page: Page, server: Server, watch: 
     assert learner.screen() == 1
     shown = seen(learner.frame)
     assert shown["hint"] and shown["checked"] == WRONG and shown["button"] == "Перевірити ще раз", shown
+    found: list[str] = []
+    axe(learner.frame, "the hint shown", found)
+    assert not found, found
     learner.check(QUESTION, RIGHT)
     assert_locked(learner.frame, RIGHT)
     learner.run_to_end(right=True)
