@@ -146,11 +146,11 @@ def test_telling_an_adult_never_costs_points(course_dir: Path) -> None:
     assert problem.line == line_of(text, "tells_adult: true")
 
 
-def test_a_hint_on_a_choice_question_is_kept(course_dir: Path) -> None:
-    edit(course_dir, "lesson.yaml", "        prompt: Які сигнали тривожні?\n",
-         "        prompt: Які сигнали тривожні?\n        hint: Подумай, що **незнайомець** хоче отримати.\n")
-    (question,) = [b for b in load_course(course_dir).module("lesson").screens[1].blocks if b.id == "q_multi"]
-    assert question.hint == "Подумай, що **незнайомець** хоче отримати."
+def test_a_hint_on_a_matching_question_is_kept(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "        prompt: З'єднай.\n",
+         "        prompt: З'єднай.\n        hint: Хто **приїде**, а хто вислухає?\n")
+    (question,) = [b for b in load_course(course_dir).module("lesson").screens[2].blocks if b.id == "q_match"]
+    assert question.hint == "Хто **приїде**, а хто вислухає?"
 
 
 def test_a_true_false_question_takes_no_hint(course_dir: Path) -> None:
