@@ -164,6 +164,11 @@ class QuestionBase(Strict):
     objective: Id | None = Field(default=None, description="Id of the module objective this question assesses.")
     critical: bool = Field(default=False, description="Must be answered correctly to pass, whatever the score.")
     weight: int = Field(default=1, ge=1, le=10, description="Points this question is worth.")
+    hint: Markdown | None = Field(
+        default=None,
+        description="Shown after a first wrong answer, which then gets one more try (worth half the weight): "
+        "points towards the reasoning without giving the answer away. Not on true-false questions.",
+    )
 
 
 class ChoiceQuestion(QuestionBase):

@@ -18,36 +18,12 @@ from exporter.errors import Problem, ProblemReport, display_path
 from exporter.gender import both, text_html
 from exporter.loader import Course
 from exporter.markdown import to_html, to_inline_html
-from exporter.model import (
-    ChoiceQuestion,
-    MatchingQuestion,
-    Module,
-    OrderingQuestion,
-    TrueFalseQuestion,
-)
-from exporter.scoring import AnyQuestion, max_score, meter_max, questions
+from exporter.model import ChoiceQuestion, MatchingQuestion, Module, OrderingQuestion
+from exporter.scoring import AnyQuestion, correct_answer, letter, max_score, meter_max, questions
 from exporter.walk import images
 
 Site = dict[str, bytes]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def letter(index: int) -> str:
-    """Answers are saved as one letter per option, the compact form SCORM 1.2 responses use too."""
-    return LETTERS[index]
-
-
-def correct_answer(question: AnyQuestion) -> str:
-    """The right answer in the runtime's saved-answer encoding (see templates/runtime/README.md)."""
-    if isinstance(question, ChoiceQuestion):
-        return "".join(letter(i) for i, option in enumerate(question.options) if option.correct)
-    if isinstance(question, TrueFalseQuestion):
-        return "t" if question.answer else "f"
-    if isinstance(question, OrderingQuestion):
-        return LETTERS[: len(question.items)]
-    targets = [t.id for t in question.targets]
-    return "".join(letter(targets.index(pair.target)) for pair in question.pairs)
 
 
 def answer_length(question: AnyQuestion) -> int:
@@ -95,6 +71,7 @@ def runtime_data(module: Module) -> dict[str, Any]:
                 "objective": q.objective,
                 "correct": correct_answer(q),
                 "count": answer_length(q),
+                "hint": q.hint is not None,
             }
             for _, q in questions(module)
         ],

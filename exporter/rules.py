@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +15,17 @@ from exporter.model import (
     OrderingQuestion,
     QuestBlock,
     Scene,
+    TrueFalseQuestion,
 )
 from exporter.scoring import AnyQuestion, offered, points_ahead, quest_states, questions, scene_index
 from exporter.walk import images, screen_blocks
 
 if TYPE_CHECKING:
     from exporter.loader import Course, Source
+
+# Words of praise a wrong answer must never be met with (learner-experience.md, "Feedback that teaches"): as
+# the first word of the text, after any punctuation or Markdown emphasis, in any case.
+PRAISE = re.compile(r"^[\W_]*(так|правильно|молодець|чудово|супер|добре|вірно|клас)(?!\w)", re.IGNORECASE)
 
 
 def check_course(course: Course) -> list[Problem]:
@@ -71,10 +77,15 @@ def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterato
         if question.objective is not None and question.objective not in objectives:
             yield source.problem((*loc, "objective"), "E-REF", f"no objective '{question.objective}' in this module")
         yield from _question_rules(question, loc, source)
+    yield from _praise_rules(module, source)
     yield from _kind_rules(module, source)
 
 
 def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator[Problem]:
+    if isinstance(question, TrueFalseQuestion) and question.hint is not None:
+        yield source.problem((*loc, "hint"), "E-HINT-KIND",
+                             "a true-false question has two answers: a second try after a hint would give the "
+                             "answer away; remove the hint")
     if isinstance(question, ChoiceQuestion):
         yield from _duplicates(source, "options", [o.id for o in question.options], (*loc, "options"), "id")
         right = sum(o.correct for o in question.options)
@@ -94,6 +105,35 @@ def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator
                                      f"no target '{pair.target}' in this question's targets")
     elif isinstance(question, OrderingQuestion):
         yield from _duplicates(source, "items", [i.id for i in question.items], (*loc, "items"), "id")
+
+
+def _praise_rules(module: Module, source: Source) -> Iterator[Problem]:
+    for loc, text in _wrong_feedback(module):
+        if found := PRAISE.match(text):
+            yield source.problem(loc, "E-FEEDBACK-PRAISE",
+                                 f"feedback of a wrong answer starts with praise «{found[1]}»: begin with what "
+                                 "happened and why, calmly")
+
+
+def _wrong_feedback(module: Module) -> Iterator[tuple[Loc, str]]:
+    """The feedback a learner reads after a wrong answer: options that are not correct, the true-false
+    answer that is not, and the risky quest choices: those earning nothing where another choice earns
+    points (a safe choice that earns less than the best one is no wrong answer, and may be praised)."""
+    for loc, question in questions(module):
+        if isinstance(question, ChoiceQuestion):
+            for o, option in enumerate(question.options):
+                if not option.correct:
+                    yield (*loc, "options", o, "feedback"), option.feedback
+        elif isinstance(question, TrueFalseQuestion):
+            if question.answer:
+                yield (*loc, "feedback_false"), question.feedback_false
+            else:
+                yield (*loc, "feedback_true"), question.feedback_true
+    for s, scene in enumerate(module.scenes):
+        best = max((choice.total for choice in scene.choices), default=0)
+        for c, choice in enumerate(scene.choices):
+            if choice.total == 0 < best:
+                yield ("scenes", s, "choices", c, "feedback"), choice.feedback
 
 
 def _kind_rules(module: Module, source: Source) -> Iterator[Problem]:

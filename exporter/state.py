@@ -32,6 +32,7 @@ def worst_case_state(module: Module) -> dict[str, Any]:
         "s": last_screen,
         "m": last_screen,
         "a": {q.id: "z" * answer_length(q) for _, q in questions(module)},
+        "w": {q.id: "z" * answer_length(q) for _, q in questions(module) if q.hint is not None},
         "p": "z" * longest_path(module),
         "k": {b.id: "z" * len(b.items) for s in module.screens for b in s.blocks if isinstance(b, ChecklistBlock)},
         "g": "z" if module.roles else "",

@@ -6,6 +6,7 @@
   var QUEST = D.quest;
   var OK = 'Правильно! Молодець.';
   var NOT_YET = 'Не зовсім так, і це нормально: прочитай пояснення, воно допоможе.';
+  var SAME = 'Це та сама відповідь, що й першого разу. Зміни її за підказкою — і перевір ще раз.';
 
   function $(selector, root) { return (root || doc).querySelector(selector); }
   function $$(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
@@ -30,7 +31,7 @@
   });
 
   // ---- state -------------------------------------------------------------------------------------
-  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, p: '', k: {}, g: '' }; }
+  function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, w: {}, p: '', k: {}, g: '' }; }
   var S = fresh(1);
 
   function int(x, lo, hi) { return typeof x === 'number' && x % 1 === 0 && x >= lo && x <= hi ? x : lo; }
@@ -95,6 +96,9 @@
     st.m = Math.max(st.s, int(o.m, 0, last));
     D.questions.forEach(function (q) {
       if (o.a && valid(q, o.a[q.id])) st.a[q.id] = o.a[q.id];
+      // A first try is kept only where a hint offers a second one, and only when it was wrong.
+      var w = o.w && o.w[q.id];
+      if (q.hint && valid(q, w) && w !== q.correct) st.w[q.id] = w;
     });
     if (QUEST && typeof o.g === 'string' && /^[a-z]$/.test(o.g) && o.g.charCodeAt(0) - 97 < QUEST.roles.length) {
       st.g = o.g;
@@ -112,13 +116,14 @@
   }
 
   // ---- scoring -----------------------------------------------------------------------------------
+  // exporter/scoring.py is the model's definition: the weight when right at once, half after the hint.
   function score() {
     var earned = 0, max = D.maxScore, done = true, critical = true, parts = S.m + 1;
     D.questions.forEach(function (q) {
       var a = S.a[q.id];
       if (a == null) done = false;
       else parts++;
-      if (a === q.correct) earned += q.weight;
+      if (a === q.correct) earned += S.w[q.id] == null ? q.weight : q.weight / 2;
       else if (q.critical) critical = false;
     });
     if (QUEST) {
@@ -188,49 +193,60 @@
     return $$('input', q.el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
   }
 
-  function paintQuestion(q, a) {
-    var done = a != null, list = $('.order', q.el);
-    if (list) (done ? a : q.init).split('').forEach(function (l) { list.appendChild($('[data-v="' + l + '"]', list)); });
+  // Locked with its feedback once `a` holds the answer; after a first wrong try (`w`) open again, showing that
+  // answer and the hint; else fresh.
+  function paintQuestion(q) {
+    var a = S.a[q.id], first = S.w[q.id], done = a != null, shown = done ? a : first;
+    var list = $('.order', q.el), hint = $('.try-hint', q.el);
+    if (list) (shown || q.init).split('').forEach(function (l) { list.appendChild($('[data-v="' + l + '"]', list)); });
     $$('.opt', q.el).forEach(function (o, i) {
       var l = v(o), input = $('input, select', o), fb = $('.fb', o), label = '', good = false, show = done;
       if (q.type === 'ordering') {
         good = l === q.correct[i];
         label = good ? '✓ На своєму місці' : 'Має бути на місці ' + (q.correct.indexOf(l) + 1);
       } else if (q.type === 'matching') {
-        input.value = done ? a[i] : '';
+        input.value = shown ? shown[i] : '';
         good = done && a[i] === q.correct[i];
         label = good ? '✓ Правильно' : 'Правильна відповідь: ' +
           (done ? $('option[value="' + q.correct[i] + '"]', input).textContent : '');
       } else {
-        var chosen = done && a.indexOf(l) >= 0, right = q.correct.indexOf(l) >= 0;
+        var chosen = !!shown && shown.indexOf(l) >= 0, right = q.correct.indexOf(l) >= 0;
         input.checked = chosen;
         good = right;
         label = chosen ? (right ? '✓ Правильно' : 'Твій вибір') : right ? 'Правильна відповідь' : '';
-        show = chosen || (done && right && q.type !== 'true-false');
+        show = done && (chosen || (right && q.type !== 'true-false'));
       }
       if (input) input.disabled = done;
       tag(o, done && label, good);
       fb.hidden = !show;
     });
     $$('.move', q.el).forEach(function (b) { b.disabled = done; });
+    if (hint) hint.hidden = done || first == null;
     $('.check', q.el).hidden = done;
+    text($('.check', q.el), first == null ? 'Перевірити' : 'Перевірити ще раз');
     text($('.verdict', q.el), !done ? '' : a === q.correct ? OK : NOT_YET);
   }
 
+  // Every try is an interaction of its own. A first wrong answer to a question with a hint is kept in `w` and
+  // opens the hint; the next check, right or wrong, is final (`a`).
   function check(q) {
-    var a = read(q);
+    var a = read(q), first = S.w[q.id];
     if (S.a[q.id] != null) return;
-    if (!a) {
-      text($('.verdict', q.el), q.type === 'matching' ? 'Спершу обери відповідь для кожного рядка.'
+    if (!a || a === first) {
+      text($('.verdict', q.el), a ? SAME : q.type === 'matching' ? 'Спершу обери відповідь для кожного рядка.'
         : q.type === 'multiple' ? 'Спершу обери хоча б одну відповідь.' : 'Спершу обери відповідь.');
       return;
     }
-    S.a[q.id] = a;
-    paintQuestion(q, a);
-    host.record({ id: q.id, type: q.type, response: a, correct: q.correct, result: a === q.correct ? 'correct' : 'wrong',
+    var right = a === q.correct, again = q.hint && first == null && !right;
+    if (again) S.w[q.id] = a;
+    else S.a[q.id] = a;
+    paintQuestion(q);
+    host.record({ id: q.id, type: q.type, response: a, correct: q.correct, result: right ? 'correct' : 'wrong',
       weight: q.weight, objective: q.objective, latency: Date.now() - shownAt });
     sync();
-    $('.verdict', q.el).focus(); // the button is gone now; the verdict is announced and focus stays in place
+    // The hint is read out where the learner is, before the second try; once locked the button is gone and
+    // the verdict is announced with focus in place.
+    (again ? $('.try-hint', q.el) : $('.verdict', q.el)).focus();
   }
 
   function move(button) {
@@ -447,7 +463,7 @@
     var role = S.g; // the player stays who they chose to be
     S = fresh(Math.min(999, S.n + 1));
     S.g = role;
-    D.questions.forEach(function (q) { paintQuestion(q, null); });
+    D.questions.forEach(paintQuestion);
     D.checklists.forEach(paintChecklist);
     if (QUEST) paintQuest(false);
     show(0, true);
@@ -540,7 +556,7 @@
     S = (started.state && load(started.state)) || S;
     if (started.mastery != null && D.mastery != null) D.mastery = started.mastery;
     ready = true;
-    D.questions.forEach(function (q) { if (S.a[q.id] != null) paintQuestion(q, S.a[q.id]); });
+    D.questions.forEach(paintQuestion);
     D.checklists.forEach(paintChecklist);
     $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
     if (QUEST) paintQuest(false);

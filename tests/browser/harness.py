@@ -12,8 +12,8 @@ rules, not against scorm-again's more lenient ones.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
-import math
 import re
 import threading
 from collections.abc import Iterator
@@ -36,8 +36,8 @@ from exporter.model import (
     Scene,
     TrueFalseQuestion,
 )
-from exporter.render import LETTERS, correct_answer, initial_order
-from exporter.scoring import AnyQuestion, offered, questions
+from exporter.render import initial_order
+from exporter.scoring import LETTERS, AnyQuestion, correct_answer, offered, questions, score_state
 
 # The browser the contact sheets use (`stopsexting screens`) is the one the tests drive; re-exported for them.
 from exporter.screens import CHROMIUM as CHROMIUM
@@ -130,6 +130,50 @@ def answer_for(question: AnyQuestion, right: bool) -> str:
     return LETTERS[first] + correct[1:]
 
 
+def accepted_answers(question: AnyQuestion) -> Iterator[str]:
+    """Every answer the page lets a learner check, in a fixed order."""
+    if isinstance(question, ChoiceQuestion):
+        letters = LETTERS[: len(question.options)]
+        sizes = range(1, len(letters) + 1) if question.type == "multiple" else (1,)
+        yield from ("".join(chosen) for size in sizes for chosen in itertools.combinations(letters, size))
+    elif isinstance(question, OrderingQuestion):
+        yield from ("".join(order) for order in itertools.permutations(LETTERS[: len(question.items)]))
+    elif isinstance(question, MatchingQuestion):
+        targets = LETTERS[: len(question.targets)]
+        yield from ("".join(picks) for picks in itertools.product(targets, repeat=len(question.pairs)))
+    else:
+        yield from "tf"
+
+
+def tries(question: AnyQuestion, right: bool) -> list[str]:
+    """The answers a learner checks, in order: the right one at once; or a wrong one and, where a hint offers
+    a second try, another wrong one."""
+    first = answer_for(question, right)
+    if right or question.hint is None:
+        return [first]
+    second = next((a for a in accepted_answers(question) if a not in (first, correct_answer(question))), None)
+    assert second is not None, f"{question.id}: a hint on a question with a single wrong answer gives it away"
+    return [first, second]
+
+
+def played_state(module: Module, right: bool) -> dict[str, dict[str, str]]:
+    """The answers (`a`) and first wrong tries (`w`) of the saved state after answering every question right
+    or wrong (templates/runtime/README.md)."""
+    played = {q.id: tries(q, right) for _, q in questions(module)}
+    return {"a": {q_id: answers[-1] for q_id, answers in played.items()},
+            "w": {q_id: answers[0] for q_id, answers in played.items() if len(answers) == 2}}
+
+
+def expected_status(module: Module, state: dict[str, dict[str, str]]) -> tuple[str, int | None]:
+    """(lesson_status, score.raw) of a module whose every question is answered as `state` says, by the
+    model's scoring (exporter.scoring.score_state)."""
+    score = score_state(module, state)
+    if module.mastery is None:
+        return "completed", score.raw
+    assert score.raw is not None
+    return ("passed" if score.raw >= module.mastery and score.critical else "failed"), score.raw
+
+
 def quest_path(module: Module, best: bool, steps: int | None = None) -> list[tuple[str, str, int]]:
     """(scene id, choice letter, points over every meter) along the path that takes, of the choices each scene
     offers on it, the most (or fewest) points each step."""
@@ -171,15 +215,9 @@ def contract_max(module: Module) -> int:
 
 
 def expected_result(module: Module, right: bool) -> tuple[str, int | None]:
-    """(lesson_status, score.raw) after answering every question right or wrong and the best or worst path."""
-    earned = sum(q.weight for _, q in questions(module) if answer_for(q, right) == correct_answer(q))
-    top = contract_max(module)
-    raw = min(100, math.floor(100 * earned / top + 0.5)) if top else None  # JS Math.round: halves go up
-    if module.mastery is None:
-        return "completed", raw
-    critical_ok = all(answer_for(q, right) == correct_answer(q) for _, q in questions(module) if q.critical)
-    assert raw is not None
-    return ("passed" if raw >= module.mastery and critical_ok else "failed"), raw
+    """(lesson_status, score.raw) after answering every question right (or wrong on every try) and the best
+    or worst path."""
+    return expected_status(module, played_state(module, right))
 
 
 # ---- the learner ----------------------------------------------------------------------------------
@@ -209,7 +247,14 @@ class Learner:
         self.frame.wait_for_function("window.StopRuntime !== undefined")
 
     def answer(self, question: AnyQuestion, right: bool) -> str:
-        answer = answer_for(question, right)
+        """Answer right, or wrong on every try the question gives; returns the final answer."""
+        answers = tries(question, right)
+        for answer in answers:
+            self.check(question, answer)
+        return answers[-1]
+
+    def check(self, question: AnyQuestion, answer: str) -> None:
+        """Put `answer` into the question with the pointer, over whatever a try before left, and check it."""
         box = self.frame.locator(f"#q-{question.id}")
         if isinstance(question, OrderingQuestion):
             for place, letter in enumerate(answer):
@@ -222,11 +267,12 @@ class Learner:
         elif isinstance(question, MatchingQuestion):
             for index, letter in enumerate(answer):
                 box.locator(f".pair[data-v='{LETTERS[index]}'] select").select_option(letter)
+        elif question.type == "multiple":
+            for option in box.locator(".opt").all():
+                option.locator("input").set_checked(option.get_attribute("data-v") in answer)
         else:
-            for letter in answer:
-                box.locator(f".opt[data-v='{letter}'] input").check()
+            box.locator(f".opt[data-v='{answer}'] input").check()
         box.locator("button.check").click()
-        return answer
 
     def play_quest(self, best: bool, steps: int | None = None) -> list[tuple[str, str, int]]:
         """Take the best (or worst) choice at each scene, from wherever the saved path has got to."""
@@ -288,8 +334,9 @@ def expected_interactions(module: Module, right: bool, wrong: str) -> list[tuple
         for block in screen.blocks:
             if isinstance(block, QuestBlock):
                 rows += [(scene, "choice", "neutral") for scene, _, _ in quest_path(module, right)]
-            elif block.kind == "question":
-                rows.append((block.id, INTERACTION_TYPE[block.type], "correct" if right else wrong))
+            elif block.kind == "question":  # one interaction per try
+                row = (block.id, INTERACTION_TYPE[block.type], "correct" if right else wrong)
+                rows += [row] * len(tries(block, right))
     return rows
 
 
@@ -354,7 +401,7 @@ Cmi = dict[str, str]  # flattened CMI data: {"cmi.core.lesson_status": "passed",
 
 INTERACTION_TYPE = {"single": "choice", "multiple": "choice", "true-false": "true-false", "ordering": "sequencing",
                     "matching": "matching"}
-STATE_KEYS = ["v", "n", "s", "m", "a", "p", "k", "g"]
+STATE_KEYS = ["v", "n", "s", "m", "a", "w", "p", "k", "g"]
 RE_INTERACTION = re.compile(r"^cmi\.interactions\.(\d+)\.(.+)$")
 RE_SCORE = re.compile(r"^(\d|[1-9]\d|100)$")  # our scores: whole numbers 0–100
 

@@ -11,8 +11,7 @@ import json
 import pytest
 from playwright.sync_api import Page
 
-from exporter.render import correct_answer
-from exporter.scoring import questions
+from exporter.scoring import correct_answer, questions
 from tests.browser.conftest import COURSES, PROGRAM, Watch
 from tests.browser.harness import (
     STANDARDS,

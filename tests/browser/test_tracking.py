@@ -18,8 +18,8 @@ import json
 import pytest
 from playwright.sync_api import Page
 
-from exporter.render import correct_answer, runtime_data
-from exporter.scoring import questions
+from exporter.render import runtime_data
+from exporter.scoring import correct_answer, questions
 from tests.browser.conftest import SCOS, Watch, sco_id
 from tests.browser.harness import (
     SCORM12,
@@ -115,7 +115,7 @@ def test_wrong_answers_then_a_new_attempt(page: Page, server: Server, watch: Wat
         learner.frame.locator("#retry").click()
         learner.frame.locator("section.screen[data-screen='0']").wait_for(state="visible")
         state = learner.state()
-        assert (state["n"], state["s"], state["a"], state["p"]) == (2, 0, {}, "")
+        assert (state["n"], state["s"], state["a"], state["w"], state["p"]) == (2, 0, {}, {}, "")
         cmi = player.cmi()
         assert_holds(cmi, standard.final("incomplete", None))
         if standard is SCORM2004:
@@ -167,7 +167,7 @@ def test_commits_when_hidden_and_ignores_broken_saved_data(page: Page, server: S
                                  LOCATION[standard.name]: sco.module.screens[0].id,
                                  "cmi.suspend_data": '{"v":1,"n":"x","s":99,"a":{"zz":"q"},"p":7}'})
     assert learner.screen() == 0
-    assert learner.state() == {"v": 1, "n": 1, "s": 0, "m": 0, "a": {}, "p": "", "k": {}, "g": ""}
+    assert learner.state() == {"v": 1, "n": 1, "s": 0, "m": 0, "a": {}, "w": {}, "p": "", "k": {}, "g": ""}
     commits = count(player.calls(), "commit")
     learner.frame.evaluate("""() => {
       Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});

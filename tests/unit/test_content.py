@@ -67,6 +67,15 @@ def test_lessons_have_real_interactions(module: Module) -> None:
     assert all(q.objective for q in graded), "every question names its objective"
 
 
+def test_graded_modules_offer_hints(module: Module) -> None:
+    """A first wrong answer should usually get a hint and a second try (learner-experience.md, "Feedback that
+    teaches"): a few questions of every graded module have one."""
+    if module.mastery is None:
+        return
+    hinted = [q.id for _, q in questions(module) if q.hint]
+    assert len(hinted) >= 3, f"{module.id}: hints on {hinted}"
+
+
 def test_telling_an_adult_never_costs_points(module: Module) -> None:
     """The compiler refuses it too (E-QUEST-TELL); here: every quest offers telling, and it pays."""
     if module.kind != "quest":

@@ -171,6 +171,48 @@ def test_telling_an_adult_counts_only_choices_offered(course_dir: Path) -> None:
     assert problem.message == "telling an adult must never cost points: 'tell' can earn 9 from here, 'block' 10"
 
 
+def test_a_hint_on_a_matching_question_is_kept(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "        prompt: З'єднай.\n",
+         "        prompt: З'єднай.\n        hint: Хто **приїде**, а хто вислухає?\n")
+    (question,) = [b for b in load_course(course_dir).module("lesson").screens[2].blocks if b.id == "q_match"]
+    assert question.hint == "Хто **приїде**, а хто вислухає?"
+
+
+def test_a_true_false_question_takes_no_hint(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "        answer: false\n",
+                "        answer: false\n        hint: Хто насправді обманює?\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-HINT-KIND", "screens[1].blocks[2].hint")
+    assert (problem.line, problem.column) == (line_of(text, "hint: Хто"), 15)
+    assert "second try" in problem.message
+
+
+@pytest.mark.parametrize("opening", ["Так", "**Правильно**,", "«Молодець»!", "ЧУДОВО.", "супер", "— Добре,",
+                                     "Вірно:", "Клас!"])
+def test_wrong_feedback_never_starts_with_praise(course_dir: Path, opening: str) -> None:
+    text = edit(course_dir, "lesson.yaml", "feedback: Це звичайна річ.}", f"feedback: \"{opening} звичайна річ.\"}}")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-FEEDBACK-PRAISE", "screens[1].blocks[1].options[2].feedback")
+    assert problem.line == line_of(text, "звичайна річ")
+
+
+def test_praise_rule_reads_true_false_and_quest_choices(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "feedback_true: Ні, винен", "feedback_true: Так, винен")
+    edit(course_dir, "quest.yaml", "feedback: Назва школи", "feedback: Добре — назва школи")
+    found = [(p.code, p.path) for p in problems_of(course_dir)]
+    assert found == [("E-FEEDBACK-PRAISE", "screens[1].blocks[2].feedback_true"),
+                     ("E-FEEDBACK-PRAISE", "scenes[0].choices[1].feedback")]
+
+
+def test_praise_is_a_whole_first_word_of_wrong_feedback_only(course_dir: Path) -> None:
+    """Right answers may be praised (the fixture's «Так.»); «Таке» or a later «добре» is no praise."""
+    edit(course_dir, "lesson.yaml", "feedback: Це звичайна річ.}", "feedback: Таке буває — і це добре знати.}")
+    edit(course_dir, "quest.yaml", "feedback: Назва школи", "feedback: Суперечка не допоможе. Назва школи")
+    # a safe choice that earns less than the best one is no wrong answer: it may be praised
+    edit(course_dir, "quest.yaml", "feedback: Можна ще розповісти.", "feedback: \"Добре, що не відповідаєш. Розкажи ще.\"")
+    assert load_course(course_dir).module("lesson").id == "lesson"
+
+
 def test_loop_among_unreachable_scenes(course_dir: Path) -> None:
     text = (course_dir / "quest.yaml").read_text(encoding="utf-8") + "".join(
         f"  - id: lost_{a}\n    title: {a}\n    blocks: [{{kind: text, md: {a}}}]\n"
