@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from exporter.errors import Loc
-from exporter.model import ChoiceQuestion, ImageBlock, Module
+from exporter.model import ChoiceQuestion, ImageBlock, Module, QuestionBase, TextBlock
 
 
 def screen_blocks(module: Module) -> Iterator[tuple[Loc, object]]:
@@ -27,3 +27,17 @@ def images(module: Module) -> Iterator[tuple[Loc, str]]:
         for b, scene_block in enumerate(scene.blocks):
             if isinstance(scene_block, ImageBlock):
                 yield ("scenes", s, "blocks", b, "src"), scene_block.src
+
+
+def audios(module: Module) -> Iterator[tuple[Loc, str]]:
+    """Every recording the module plays: of text blocks (in screens and scenes), question prompts and options."""
+    blocks = [*screen_blocks(module),
+              *((("scenes", s, "blocks", b), block) for s, scene in enumerate(module.scenes)
+                for b, block in enumerate(scene.blocks))]
+    for loc, block in blocks:
+        if isinstance(block, TextBlock | QuestionBase) and block.audio:
+            yield (*loc, "audio"), block.audio
+        if isinstance(block, ChoiceQuestion):
+            for o, option in enumerate(block.options):
+                if option.audio:
+                    yield (*loc, "options", o, "audio"), option.audio
