@@ -11,6 +11,14 @@
   function $$(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
   function v(el) { return el.getAttribute('data-v'); }
   function text(el, value) { el.textContent = value; }
+  // An answer control: an input (band C) or a toggle button (bands A and B: cards, tap-to-place, checklists).
+  function picked(el) { return el.checked || el.getAttribute('aria-pressed') === 'true'; }
+  function press(el, on) {
+    if (el.type === 'button') el.setAttribute('aria-pressed', on ? 'true' : 'false');
+    else el.checked = on;
+  }
+  function value(el) { return el.value || v(el); }
+  var young = window.StopYoung; // young.js, on band A and B pages only
 
   var screens = $$('section.screen');
   var last = screens.length - 1;
@@ -26,7 +34,9 @@
     byId[q.id] = q;
     q.el = doc.getElementById('q-' + q.id);
     q.init = $$('.opt', q.el).map(v).join('');
-    q.allowed = q.type === 'matching' ? $$('option', q.el).map(function (o) { return o.value; }).join('') : q.init;
+    q.allowed = q.type === 'matching' ? $$('option, .place-slot', q.el).map(function (o) {
+      return o.value || o.getAttribute('data-box') || '';
+    }).join('') : q.init;
   });
 
   // ---- state -------------------------------------------------------------------------------------
@@ -162,40 +172,46 @@
     text(t, label);
   }
 
+  // The answer on screen; '' while incomplete (a card still in the tap-to-place pool, a row without a target).
   function read(q) {
-    if (q.type === 'ordering') return $$('.opt', q.el).map(v).join('');
+    if (q.type === 'ordering') return $('.place-pool .opt', q.el) ? '' : $$('.opt', q.el).map(v).join('');
     if (q.type === 'matching') {
-      var picks = $$('select', q.el).map(function (s) { return s.value; });
+      var picks = q.init.split('').map(function (l) {
+        var o = $('.opt[data-v="' + l + '"]', q.el), s = $('select', o);
+        return s ? s.value : o.closest('.place-slot').getAttribute('data-box');
+      });
       return picks.indexOf('') >= 0 ? '' : picks.join('');
     }
-    return $$('input', q.el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
+    return $$('input, .card', q.el).filter(picked).map(value).join('');
   }
+
+  function targetName(q, l) { return $('option[value="' + l + '"], [data-box="' + l + '"] .place-name', q.el).textContent; }
 
   function paintQuestion(q, a) {
     var done = a != null, list = $('.order', q.el);
     if (list) (done ? a : q.init).split('').forEach(function (l) { list.appendChild($('[data-v="' + l + '"]', list)); });
+    if ($('.place', q.el)) young.put(q.el, q.type, done ? a : null, q.init);
     $$('.opt', q.el).forEach(function (o, i) {
-      var l = v(o), input = $('input, select', o), fb = $('.fb', o), label = '', good = false, show = done;
+      var l = v(o), input = $('input, select, .card', o), fb = $('.fb', o), label = '', good = false, show = done;
       if (q.type === 'ordering') {
         good = l === q.correct[i];
         label = good ? '✓ На своєму місці' : 'Має бути на місці ' + (q.correct.indexOf(l) + 1);
       } else if (q.type === 'matching') {
-        input.value = done ? a[i] : '';
-        good = done && a[i] === q.correct[i];
-        label = good ? '✓ Правильно' : 'Правильна відповідь: ' +
-          (done ? $('option[value="' + q.correct[i] + '"]', input).textContent : '');
+        var p = l.charCodeAt(0) - 97; // the pair's place in the answer, wherever its card now lies
+        if (input) input.value = done ? a[p] : '';
+        good = done && a[p] === q.correct[p];
+        label = good ? '✓ Правильно' : 'Правильна відповідь: ' + (done ? targetName(q, q.correct[p]) : '');
       } else {
         var chosen = done && a.indexOf(l) >= 0, right = q.correct.indexOf(l) >= 0;
-        input.checked = chosen;
+        press(input, chosen);
         good = right;
         label = chosen ? (right ? '✓ Правильно' : 'Твій вибір') : right ? 'Правильна відповідь' : '';
         show = chosen || (done && right && q.type !== 'true-false');
       }
-      if (input) input.disabled = done;
       tag(o, done && label, good);
       fb.hidden = !show;
     });
-    $$('.move', q.el).forEach(function (b) { b.disabled = done; });
+    $$('input, select, .move, .card, .place-card, .place-box', q.el).forEach(function (b) { b.disabled = done; });
     $('.check', q.el).hidden = done;
     text($('.verdict', q.el), !done ? '' : a === q.correct ? OK : NOT_YET);
   }
@@ -229,8 +245,8 @@
   // ---- checklists (filled in by the adult in a guided session) ------------------------------------
   function paintChecklist(c) {
     var el = doc.getElementById('k-' + c.id), kept = S.k[c.id], done = kept != null;
-    $$('input', el).forEach(function (i) {
-      i.checked = done && kept.indexOf(i.value) >= 0;
+    $$('input, .card', el).forEach(function (i) {
+      press(i, done && kept.indexOf(value(i)) >= 0);
       i.disabled = done;
     });
     $('.save-checklist', el).hidden = done;
@@ -239,41 +255,53 @@
 
   function saveChecklist(el) {
     var c = D.checklists.filter(function (k) { return k.id === el.getAttribute('data-k'); })[0];
-    S.k[c.id] = $$('input', el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
+    S.k[c.id] = $$('input, .card', el).filter(picked).map(value).join('');
     paintChecklist(c);
     sync();
     $('.verdict', el).focus();
   }
 
   // ---- reading aloud (modules for children who do not read yet) ----------------------------------
-  // The browser's own speech, only where it has a Ukrainian voice; without one the button stays hidden.
+  // «Прочитати вголос» reads the screen, a listen button (bands A, B) its parent's text or plays its recording.
+  // Speech is the browser's own, only where it has a Ukrainian voice; a button with nothing to play stays hidden.
   var speech = window.speechSynthesis;
+  var playing = null; // the recording a listen button plays
   function ukrainianVoice() {
     return speech ? speech.getVoices().filter(function (x) { return /^uk\b/i.test(x.lang); })[0] : null;
   }
   function offerSpeech() {
     var voice = ukrainianVoice();
-    $$('.speak').forEach(function (b) { b.hidden = !voice; });
+    $$('.speak, .listen').forEach(function (b) { b.hidden = !voice && !b.getAttribute('data-audio'); });
   }
   function hush() {
-    speech.cancel();
-    $$('.speak').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
+    if (speech) speech.cancel();
+    if (playing) playing.pause();
+    $$('.speak, .listen').forEach(function (b) { press(b, false); });
   }
   function speak(button) {
-    var voice = ukrainianVoice();
-    var talking = button.getAttribute('aria-pressed') === 'true';
+    var voice = ukrainianVoice(), audio = button.getAttribute('data-audio');
+    var talking = picked(button);
     hush();
-    if (talking || !voice) return;
-    var said = new window.SpeechSynthesisUtterance(button.closest('section, dialog').innerText.replace(/\s+/g, ' '));
+    if (talking || !(voice || audio)) return;
+    var stop = function () { press(button, false); };
+    press(button, true);
+    if (audio) {
+      playing = new window.Audio(audio);
+      playing.onended = stop;
+      var started = playing.play();
+      if (started) started.catch(stop);
+      return;
+    }
+    var source = button.classList.contains('speak') ? button.closest('section, dialog') : button.parentNode;
+    var said = new window.SpeechSynthesisUtterance(source.innerText.replace(/\s+/g, ' '));
     said.voice = voice;
     said.lang = voice.lang;
-    said.onend = function () { button.setAttribute('aria-pressed', 'false'); };
-    button.setAttribute('aria-pressed', 'true');
+    said.onend = stop;
     speech.speak(said);
   }
-  if (speech && $('.speak')) {
+  if ($('.speak, .listen')) {
     offerSpeech();
-    speech.addEventListener('voiceschanged', offerSpeech);
+    if (speech) speech.addEventListener('voiceschanged', offerSpeech);
   }
 
   // ---- quest -------------------------------------------------------------------------------------
@@ -328,7 +356,7 @@
     S.s = i;
     S.m = Math.max(S.m, i);
     screens.forEach(function (el, k) { el.hidden = k !== i; });
-    if (speech) hush();
+    hush();
     text($('#progress'), 'Екран ' + (i + 1) + ' з ' + screens.length);
     $('#progress-meter').value = i + 1;
     prev.hidden = i === 0;
@@ -343,7 +371,8 @@
 
   function paintResult(sc) {
     var box = $('#result'), retry = $('#retry'), graded = D.mastery != null, msg;
-    if (sc.status === 'passed') msg = sc.raw + '\u00a0%. Вітаємо, модуль пройдено!';
+    if (young) msg = young.result(sc, D);
+    else if (sc.status === 'passed') msg = sc.raw + '\u00a0%. Вітаємо, модуль пройдено!';
     else if (sc.status === 'completed') msg = 'Вітаємо, модуль пройдено! Дякуємо, що ти з нами.';
     else if (sc.status === 'failed') {
       msg = sc.raw + '\u00a0%. ' + (sc.raw < D.mastery ? 'Щоб пройти модуль, потрібно ' + D.mastery +
@@ -400,7 +429,7 @@
     if (cls.contains('check')) check(byId[b.closest('.q').getAttribute('data-q')]);
     else if (cls.contains('move')) move(b);
     else if (cls.contains('save-checklist')) saveChecklist(b.closest('.checklist'));
-    else if (cls.contains('speak')) speak(b);
+    else if (cls.contains('speak') || cls.contains('listen')) speak(b);
     else if (cls.contains('choice')) choose(b);
     else if (cls.contains('go')) {
       var at = paintQuest();

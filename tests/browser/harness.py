@@ -168,6 +168,18 @@ def expected_result(module: Module, right: bool) -> tuple[str, int | None]:
     return ("passed" if raw >= module.mastery and critical_ok else "failed"), raw
 
 
+def young_steps(question: AnyQuestion, answer: str) -> list[tuple[str, str | None]]:
+    """How a learner of bands A and B gives `answer` (saved letters): the cards to press in the question's box,
+    each with the tap-to-place box it then goes into (None for picture cards, which are only pressed)."""
+    if isinstance(question, OrderingQuestion):
+        return [(f".place-item[data-v='{letter}'] .place-card", f".place-slot[data-box='{LETTERS[place]}'] .place-box")
+                for place, letter in enumerate(answer)]
+    if isinstance(question, MatchingQuestion):
+        return [(f".place-item[data-v='{LETTERS[pair]}'] .place-card", f".place-slot[data-box='{letter}'] .place-box")
+                for pair, letter in enumerate(answer)]
+    return [(f".card[data-v='{letter}']", None) for letter in answer]
+
+
 # ---- the learner ----------------------------------------------------------------------------------
 
 class Learner:
@@ -195,9 +207,15 @@ class Learner:
         self.frame.wait_for_function("window.StopRuntime !== undefined")
 
     def answer(self, question: AnyQuestion, right: bool) -> str:
+        """Give the right or a wrong answer with the page's controls (cards and tap-to-place in bands A and B)."""
         answer = answer_for(question, right)
         box = self.frame.locator(f"#q-{question.id}")
-        if isinstance(question, OrderingQuestion):
+        if self.module.age_band != "C":
+            for card, place in young_steps(question, answer):
+                box.locator(card).click()
+                if place:
+                    box.locator(place).click()
+        elif isinstance(question, OrderingQuestion):
             for place, letter in enumerate(answer):
                 item = box.locator(f"li[data-v='{letter}']")
                 while True:
@@ -240,7 +258,7 @@ class Learner:
                 self.answer(block, right)
             elif getattr(block, "kind", "") == "checklist" and block.id not in self.state()["k"]:
                 checklist = self.frame.locator(f"#k-{block.id}")
-                checklist.locator("input").first.check()
+                checklist.locator("input, .card").first.click()
                 checklist.locator("button.save-checklist").click()
 
     def next(self) -> None:
@@ -312,10 +330,14 @@ def snapshot(frame: Frame) -> dict[str, Any]:
     seen: dict[str, Any] = frame.evaluate("""() => ({
       screen: document.querySelector('section.screen:not([hidden])').dataset.screen,
       checked: [...document.querySelectorAll('input:checked')].map(i => i.name + '=' + i.value),
+      pressed: [...document.querySelectorAll('.q [aria-pressed="true"]')]
+        .map(b => b.closest('.q').id + '=' + b.dataset.v),
+      placed: [...document.querySelectorAll('.place-slot')]
+        .map(s => [...s.querySelectorAll('.opt')].map(o => o.dataset.v).join('')),
       orders: [...document.querySelectorAll('.order')].map(o => [...o.children].map(li => li.dataset.v).join('')),
       selects: [...document.querySelectorAll('select')].map(s => s.value),
       feedback: [...document.querySelectorAll('.q .fb:not([hidden])')].length,
-      locked: [...document.querySelectorAll('.q input:disabled, .q select:disabled')].length,
+      locked: [...document.querySelectorAll('.q :is(input, select, .card, .place-card):disabled')].length,
       scene: [...document.querySelectorAll('.scene:not([hidden])')].map(s => s.dataset.scene),
       notes: [...document.querySelectorAll('textarea')].map(t => t.value),
     })""")
