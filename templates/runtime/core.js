@@ -11,14 +11,11 @@
   function $$(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
   function v(el) { return el.getAttribute('data-v'); }
   function text(el, value) { el.textContent = value; }
-  // An answer control: an input (band C) or a toggle button (bands A and B: cards, tap-to-place, checklists).
+  // Answer controls: inputs (band C) or toggle buttons (bands A, B).
   function picked(el) { return el.checked || el.getAttribute('aria-pressed') === 'true'; }
-  function press(el, on) {
-    if (el.type === 'button') el.setAttribute('aria-pressed', on ? 'true' : 'false');
-    else el.checked = on;
-  }
+  function press(el, on) { if (el.type === 'button') el.setAttribute('aria-pressed', !!on); else el.checked = on; }
   function value(el) { return el.value || v(el); }
-  var young = window.StopYoung; // young.js, on band A and B pages only
+  var young = window.StopYoung; // young.js: band A and B pages only
 
   var screens = $$('section.screen');
   var last = screens.length - 1;
@@ -172,7 +169,7 @@
     text(t, label);
   }
 
-  // The answer on screen; '' while incomplete (a card still in the tap-to-place pool, a row without a target).
+  // '' while incomplete: a card in the tap-to-place pool, a row without a target.
   function read(q) {
     if (q.type === 'ordering') return $('.place-pool .opt', q.el) ? '' : $$('.opt', q.el).map(v).join('');
     if (q.type === 'matching') {
@@ -185,8 +182,6 @@
     return $$('input, .card', q.el).filter(picked).map(value).join('');
   }
 
-  function targetName(q, l) { return $('option[value="' + l + '"], [data-box="' + l + '"] .place-name', q.el).textContent; }
-
   function paintQuestion(q, a) {
     var done = a != null, list = $('.order', q.el);
     if (list) (done ? a : q.init).split('').forEach(function (l) { list.appendChild($('[data-v="' + l + '"]', list)); });
@@ -197,10 +192,11 @@
         good = l === q.correct[i];
         label = good ? '✓ На своєму місці' : 'Має бути на місці ' + (q.correct.indexOf(l) + 1);
       } else if (q.type === 'matching') {
-        var p = l.charCodeAt(0) - 97; // the pair's place in the answer, wherever its card now lies
+        var p = l.charCodeAt(0) - 97, t = q.correct[p]; // the pair's place in the answer, wherever its card lies
         if (input) input.value = done ? a[p] : '';
-        good = done && a[p] === q.correct[p];
-        label = good ? '✓ Правильно' : 'Правильна відповідь: ' + (done ? targetName(q, q.correct[p]) : '');
+        good = done && a[p] === t;
+        label = good ? '✓ Правильно' : 'Правильна відповідь: ' +
+          (done ? $('option[value="' + t + '"], [data-box="' + t + '"] .place-name', q.el).textContent : '');
       } else {
         var chosen = done && a.indexOf(l) >= 0, right = q.correct.indexOf(l) >= 0;
         press(input, chosen);
@@ -262,10 +258,10 @@
   }
 
   // ---- reading aloud (modules for children who do not read yet) ----------------------------------
-  // «Прочитати вголос» reads the screen, a listen button (bands A, B) its parent's text or plays its recording.
-  // Speech is the browser's own, only where it has a Ukrainian voice; a button with nothing to play stays hidden.
+  // «Прочитати вголос» reads the screen, a listen button (bands A, B) its parent's text or its recording. Speech is
+  // the browser's, only with a Ukrainian voice; a button with nothing to play stays hidden.
   var speech = window.speechSynthesis;
-  var playing = null; // the recording a listen button plays
+  var playing = null; // a listen button's recording
   function ukrainianVoice() {
     return speech ? speech.getVoices().filter(function (x) { return /^uk\b/i.test(x.lang); })[0] : null;
   }
@@ -279,8 +275,7 @@
     $$('.speak, .listen').forEach(function (b) { press(b, false); });
   }
   function speak(button) {
-    var voice = ukrainianVoice(), audio = button.getAttribute('data-audio');
-    var talking = picked(button);
+    var voice = ukrainianVoice(), audio = button.getAttribute('data-audio'), talking = picked(button);
     hush();
     if (talking || !(voice || audio)) return;
     var stop = function () { press(button, false); };
@@ -288,8 +283,7 @@
     if (audio) {
       playing = new window.Audio(audio);
       playing.onended = stop;
-      var started = playing.play();
-      if (started) started.catch(stop);
+      playing.play().catch(stop);
       return;
     }
     var source = button.classList.contains('speak') ? button.closest('section, dialog') : button.parentNode;

@@ -183,13 +183,16 @@ def young_steps(question: AnyQuestion, answer: str) -> list[tuple[str, str | Non
 # ---- the learner ----------------------------------------------------------------------------------
 
 class Learner:
-    """Drives one module page (a frame) the way a child would: clicks, selects, buttons."""
+    """Drives one module page (a frame) the way a child would: clicks, selects, buttons. In bands A and B `how`
+    says how the cards are moved: "tap" (pointer clicks), "drag" (tap-to-place cards dragged into their boxes)
+    or "keys" (the keyboard alone: Tab and Shift+Tab to each control, Enter or Space on it)."""
 
     NOTE = 'Скажу: «Ні, дякую» і "стоп".\nПотім розповім мамі.'
 
-    def __init__(self, frame: Frame, module: Module) -> None:
+    def __init__(self, frame: Frame, module: Module, how: str = "tap") -> None:
         self.frame = frame
         self.module = module
+        self.how = how
 
     @classmethod
     def saved_note(cls, limit: int) -> str:
@@ -212,9 +215,19 @@ class Learner:
         box = self.frame.locator(f"#q-{question.id}")
         if self.module.age_band != "C":
             for card, place in young_steps(question, answer):
-                box.locator(card).click()
-                if place:
-                    box.locator(place).click()
+                if self.how == "keys":
+                    self.key(f"#q-{question.id} {card}", "Space")
+                    if place:
+                        self.key(f"#q-{question.id} {place}", "Enter")
+                elif self.how == "drag" and place:
+                    box.locator(card).drag_to(box.locator(place))
+                else:
+                    box.locator(card).click()
+                    if place:
+                        box.locator(place).click()
+            if self.how == "keys":
+                self.key(f"#q-{question.id} button.check", "Enter")
+                return answer
         elif isinstance(question, OrderingQuestion):
             for place, letter in enumerate(answer):
                 item = box.locator(f"li[data-v='{letter}']")
@@ -231,6 +244,20 @@ class Learner:
                 box.locator(f".opt[data-v='{letter}'] input").check()
         box.locator("button.check").click()
         return answer
+
+    def key(self, wanted: str, key: str) -> None:
+        """Tab (or Shift+Tab, when `wanted` comes earlier in the page) until the focus is on `wanted`, then press
+        `key` there."""
+        keyboard = self.frame.page.keyboard
+        for _ in range(120):
+            if self.frame.evaluate("s => document.activeElement.matches(s)", wanted):
+                keyboard.press(key)
+                return
+            back = self.frame.evaluate("""s => { const at = document.activeElement;
+              return at !== document.body && !!(document.querySelector(s).compareDocumentPosition(at) & 4); }""",
+                                       wanted)
+            keyboard.press("Shift+Tab" if back else "Tab")
+        raise AssertionError(f"the keyboard never reached {wanted}")
 
     def play_quest(self, best: bool, steps: int | None = None) -> list[tuple[str, str, int]]:
         """Take the best (or worst) choice at each scene, from wherever the saved path has got to."""
@@ -263,7 +290,10 @@ class Learner:
 
     def next(self) -> None:
         before = self.screen()
-        self.frame.locator("#next").click()
+        if self.how == "keys":
+            self.key("#next", "Enter")
+        else:
+            self.frame.locator("#next").click()
         self.frame.locator(f"section.screen[data-screen='{before + 1}']").wait_for(state="visible")
 
     def run_to_end(self, right: bool) -> None:
