@@ -26,6 +26,15 @@ Markdown = Annotated[
     AfterValidator(refuse_raw_html),
 ]
 Plain = Annotated[str, Field(min_length=1, description="Plain text, no Markdown.")]
+Audio = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="A recording of this text for children who do not read yet: `audio/<name>.mp3` (or .ogg, "
+        ".wav) in the lessons folder. Without one, the page offers the browser's Ukrainian voice.",
+    ),
+]
+Band = Literal["A", "B", "C"]
 
 
 class Strict(BaseModel):
@@ -65,6 +74,7 @@ class TextBlock(Strict):
 
     kind: Literal["text"]
     md: Markdown
+    audio: Audio | None = None
 
 
 class ImageBlock(Strict):
@@ -131,6 +141,7 @@ class Option(Strict):
     )
     correct: bool = Field(description="Whether choosing this option is right.")
     feedback: Markdown = Field(description="Shown after the learner checks the answer.")
+    audio: Audio | None = None
 
 
 class Item(Strict):
@@ -169,6 +180,7 @@ class QuestionBase(Strict):
         description="Shown after a first wrong answer, which then gets one more try (worth half the weight): "
         "points towards the reasoning without giving the answer away. Not on true-false questions.",
     )
+    audio: Audio | None = Field(default=None, description="A recording of the prompt: `audio/<name>.mp3|ogg|wav`.")
 
 
 class ChoiceQuestion(QuestionBase):
@@ -359,6 +371,11 @@ class Module(Strict):
     )
     title: Plain
     audience: Audience
+    band: Band | None = Field(
+        default=None,
+        description="Age band of the page: A (ages 4–8: picture cards, one task per screen, listen buttons), "
+        "B (8–12: cards, stars), C (12–17). Derived from the audience when left out.",
+    )
     duration_minutes: int = Field(ge=5, le=90)
     objectives: list[Objective] = Field(min_length=1)
     mastery: int | None = Field(
@@ -377,6 +394,20 @@ class Module(Strict):
     people: list[Person] = Field(default_factory=list, max_length=10, description="Quests: the chat contacts.")
     start: Id | None = Field(default=None, description="Quests: id of the first scene.")
     scenes: list[Scene] = Field(default_factory=list, description="Quests: the scene graph.")
+
+    @property
+    def age_band(self) -> Band:
+        """The band the page is built for: `band`, else from the youngest learner (the lower bound of `ages`, or of
+        `grades` + 5, a first-grader being about six): under 8 → A, under 12 → B, else C. A module for every
+        age is built for the oldest look, C, as today's pages are."""
+        if self.band:
+            return self.band
+        audience = self.audience
+        youngest = (int(audience.ages.split("–")[0]) if audience.ages
+                    else int(audience.grades.split("–")[0]) + 5 if audience.grades else None)
+        if youngest is None or youngest >= 12:
+            return "C"
+        return "A" if youngest < 8 else "B"
 
     @property
     def summary(self) -> str:

@@ -20,7 +20,7 @@ from exporter.loader import Course
 from exporter.markdown import to_html, to_inline_html
 from exporter.model import ChoiceQuestion, MatchingQuestion, Module, OrderingQuestion
 from exporter.scoring import AnyQuestion, correct_answer, letter, max_score, meter_max, questions
-from exporter.walk import images
+from exporter.walk import audios, images
 
 Site = dict[str, bytes]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -51,6 +51,39 @@ def initials(name: str) -> str:
     return "".join(word[0] for word in name.replace("_", " ").split()[:2] if word[0].isalpha()).upper() or "?"
 
 
+def place_parts(
+    question: OrderingQuestion | MatchingQuestion,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Tap-to-place (bands A, B): the cards (letter, text, feedback) in the pool's order and the boxes (letter,
+    name). Ordering: the items shuffled as band C shows them, into the places 1..n; matching: the pairs in
+    order, into the targets. The letters are the saved answers' (templates/runtime/README.md)."""
+    if isinstance(question, OrderingQuestion):
+        cards = [(letter(i), question.items[i].text, question.items[i].feedback) for i in initial_order(question)]
+        return cards, [(letter(i), f"Місце {i + 1}") for i in range(len(question.items))]
+    cards = [(letter(i), pair.text, pair.feedback) for i, pair in enumerate(question.pairs)]
+    return cards, [(letter(i), target.text) for i, target in enumerate(question.targets)]
+
+
+def pass_mark(module: Module) -> str:
+    """Band B's pass mark in words (the learner-experience brief: stars, and the pass mark explained). `{e}` is
+    left for the runtime, the least score that reaches the mastery, which the host may set (cmi5's masteryScore).
+    After «із» a count's noun is genitive: singular after 1 (not 11), else plural."""
+    top = max_score(module)
+    plain = all(q.weight == 1 for _, q in questions(module))
+    one, many = ("запитання", "запитань") if plain else ("бала", "балів")
+    noun = one if top % 10 == 1 and top % 100 != 11 else many
+    critical = any(q.critical for _, q in questions(module))
+    if plain:
+        return f"правильно відповісти щонайменше на {{e}} із {top} {noun}" + (" і на всі головні" if critical else "")
+    return f"набрати щонайменше {{e}} із {top} {noun}" + (" і правильно відповісти на всі головні" if critical else "")
+
+
+def runtime_scripts(module: Module, adapters: tuple[str, ...]) -> tuple[str, ...]:
+    """The runtime scripts a module's page loads, in order: the adapters, then for the young bands (A, B)
+    `young.js`, the picture cards and tap-to-place that only their pages need, then `core.js`."""
+    return (*adapters, *(("young",) if module.age_band != "C" else ()), "core")
+
+
 def runtime_data(module: Module) -> dict[str, Any]:
     """What the runtime needs to score and resume; the page text itself is in the HTML."""
     screen_of = {id(block): s for s, screen in enumerate(module.screens) for block in screen.blocks}
@@ -58,6 +91,7 @@ def runtime_data(module: Module) -> dict[str, Any]:
         "v": 1,
         "module": module.id,
         "kind": module.kind,
+        "band": module.age_band,
         "mastery": module.mastery,
         "maxScore": max_score(module),
         "screens": [screen.id for screen in module.screens],
@@ -124,6 +158,8 @@ def _environment() -> jinja2.Environment:
     env.filters["initials"] = initials
     env.globals["initial_order"] = initial_order
     env.globals["meter_max"] = meter_max
+    env.globals["place_parts"] = place_parts
+    env.globals["pass_mark"] = pass_mark
     return env
 
 
@@ -159,7 +195,7 @@ class Renderer:
         return self.sites[key]
 
     def _render(self, module: Module, adapters: tuple[str, ...], teacher: bool) -> Site:
-        runtime = (*adapters, "core")
+        runtime = runtime_scripts(module, adapters)
         scripts = [f"assets/{name}.js" for name in runtime]
         by_id = {c.id: c for c in self.course.program.contacts}
         contacts = [by_id[contact_id] for contact_id in module.help]
@@ -177,7 +213,7 @@ class Renderer:
         site["assets/style.css"] = _read_template_file("style.css")
         for name in runtime:
             site[f"assets/{name}.js"] = _read_template_file(f"runtime/{name}.js")
-        for src in sorted({src for _, src in images(module)}):
+        for src in sorted({src for _, src in (*images(module), *audios(module))}):
             site[src] = (self.course.folder / src).read_bytes()
         return site
 

@@ -18,7 +18,7 @@ from exporter.model import (
     TrueFalseQuestion,
 )
 from exporter.scoring import AnyQuestion, offered, points_ahead, quest_states, questions, scene_index
-from exporter.walk import images, screen_blocks
+from exporter.walk import audios, images, screen_blocks
 
 if TYPE_CHECKING:
     from exporter.loader import Course, Source
@@ -38,6 +38,9 @@ def check_course(course: Course) -> list[Problem]:
         problems += _module_rules(module, source, contacts)
         problems += _image_rules(module, source, course)
         problems += _gender_rules(module, source)
+        problems += _audio_rules(module, source, course)
+        if module.age_band == "A":
+            problems += _one_task_per_screen(module, source)
         if module.kind == "quest":
             problems += _quest_rules(module, source)
             problems += _cast_rules(module, source)
@@ -235,6 +238,50 @@ def _cast_rules(module: Module, source: Source) -> Iterator[Problem]:
             for key, flag in (("if", part.if_), ("unless", part.unless)):
                 if flag is not None and flag not in flags:
                     yield source.problem((*loc, key), "E-FLAG", f"no choice `sets` the flag '{flag}'")
+
+
+AUDIO_PATH = re.compile(r"audio/[a-z0-9_-]+\.(mp3|ogg|wav)")
+# How each format's files begin: an ID3 tag or an MPEG audio frame header; an Ogg page; a RIFF header (WAVE at 8).
+AUDIO_MAGIC = {"mp3": (b"ID3", b"\xff\xfb", b"\xff\xfa", b"\xff\xf3", b"\xff\xf2", b"\xff\xe3"),
+               "ogg": (b"OggS",), "wav": (b"RIFF",)}
+
+
+def _audio_rules(module: Module, source: Source, course: Course) -> Iterator[Problem]:
+    """A recording ships inside the package: it must be one of the lessons' own files (never a path or a symlink
+    that leads out of lessons/, which would put any file of the author's machine in a package) and really be
+    audio a browser plays, told by its first bytes, since a renamed file would fail only on a child's device."""
+    root = course.folder.resolve()
+    for loc, src in audios(module):
+        path = course.folder / src
+        if not AUDIO_PATH.fullmatch(src) or not path.resolve().is_relative_to(root):
+            yield source.problem(loc, "E-AUDIO-PATH",
+                                 f"audio {src} must be a file audio/<name>.mp3, .ogg or .wav inside lessons/")
+        elif not path.is_file():
+            yield source.problem(loc, "E-AUDIO-MISSING", f"audio file {src} not found in lessons/")
+        else:
+            with path.open("rb") as file:
+                head = file.read(12)
+            kind = src.rsplit(".", 1)[1]
+            if not head.startswith(AUDIO_MAGIC[kind]) or (kind == "wav" and head[8:12] != b"WAVE"):
+                yield source.problem(loc, "E-AUDIO-FORMAT", f"audio file {src} is not {kind.upper()} audio")
+
+
+def _one_task_per_screen(module: Module, source: Source) -> Iterator[Problem]:
+    """Band A: a child of four to eight does one thing at a time, so a screen holds at most one question or
+    checklist (the learner-experience brief)."""
+    first: dict[int, str] = {}
+    for loc, block in screen_blocks(module):
+        kind = getattr(block, "kind", "")
+        if kind not in ("question", "checklist"):
+            continue
+        screen = int(loc[1])
+        if screen in first:
+            yield source.problem((*loc, "kind"), "E-BAND-TASK",
+                                 f"a band-A screen holds one task; '{getattr(block, 'id', '')}' follows "
+                                 f"'{first[screen]}' on screen '{module.screens[screen].id}': "
+                                 "give it a screen of its own")
+        else:
+            first[screen] = getattr(block, "id", "")
 
 
 def _quest_rules(module: Module, source: Source) -> Iterator[Problem]:

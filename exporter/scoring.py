@@ -149,27 +149,32 @@ def next_scenes(scene: Scene) -> set[str]:
     return {choice.next for choice in scene.choices}
 
 
-def ending_paths(module: Module) -> dict[str, str]:
-    """For each ending some path reaches, the letters of the first such path (breadth first, fewest
-    decisions): the reachable endings, and how a test plays to each."""
+def scene_paths(module: Module) -> dict[str, str]:
+    """For each scene some path reaches, the letters of the first path to it (breadth first, fewest
+    decisions, over the points of play, so that a conditional choice is taken only where it is offered): how
+    a test or a contact sheet gets to each scene."""
     by_id = scene_index(module)
     if module.start not in by_id:
         return {}
     first: State = (module.start or "", frozenset())
     paths: dict[State, str] = {first: ""}
+    found = {first[0]: ""}
     todo = [first]
-    found: dict[str, str] = {}
     while todo:
         state = todo.pop(0)
-        scene = by_id[state[0]][1]
-        if scene.ending:
-            found.setdefault(scene.id, paths[state])
-        for index, choice in offered(scene, state[1]):
+        for index, choice in offered(by_id[state[0]][1], state[1]):
             after = (choice.next, state[1] | set(choice.sets))
             if choice.next in by_id and after not in paths:
                 paths[after] = paths[state] + chr(97 + index)
+                found.setdefault(choice.next, paths[after])
                 todo.append(after)
-    return {scene.id: found[scene.id] for scene in module.scenes if scene.id in found}
+    return found
+
+
+def ending_paths(module: Module) -> dict[str, str]:
+    """For each ending some path reaches, in the YAML's order, the letters of the first path to it."""
+    paths = scene_paths(module)
+    return {scene.id: paths[scene.id] for scene in module.scenes if scene.ending and scene.id in paths}
 
 
 def best_is_longest(scene: Scene) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,8 +35,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from exporter.loader import Course
 from exporter.model import Module, QuestBlock
 from exporter.preview import make_server
-from exporter.render import LETTERS, correct_answer, letter
-from exporter.scoring import questions
+from exporter.scoring import LETTERS, correct_answer, questions, scene_paths
 
 # Debian's Chromium (the `chromium` package), as the browser tests drive it: test tools download no browser.
 CHROMIUM = "/usr/bin/chromium"
@@ -94,22 +92,6 @@ class Sheet:
     warnings: list[str] = field(default_factory=list)
 
 
-def scene_paths(module: Module) -> dict[str, str]:
-    """For each scene, a shortest path of choice letters from the start scene (breadth first over the model)."""
-    if module.start is None:
-        return {}
-    by_id = {scene.id: scene for scene in module.scenes}
-    paths = {module.start: ""}
-    queue = deque([module.start])
-    while queue:
-        here = queue.popleft()
-        for index, choice in enumerate(by_id[here].choices):
-            if choice.next not in paths:
-                paths[choice.next] = paths[here] + letter(index)
-                queue.append(choice.next)
-    return paths
-
-
 def shots(module: Module) -> list[Shot]:
     """Every screen, then the quest screen at each scene, the help dialog on the first screen, and the result
     (every question right, every checklist ticked, the nearest ending reached) on the last screen.
@@ -122,7 +104,7 @@ def shots(module: Module) -> list[Shot]:
     def state(screen: int, **more: Any) -> dict[str, Any]:
         return {"v": 1, "n": 1, "s": screen, "m": last, "a": {}, "p": "", "k": {}, **more}
 
-    role = {"g": "a"} if getattr(module, "roles", None) else {}  # quest roles (SPEC.md) are being added
+    role = {"g": "a"} if module.roles else {}
     paths = scene_paths(module)
     found = [Shot(f"{i + 1} · {screen.id}", state(i)) for i, screen in enumerate(module.screens)]
     quest = next((i for i, screen in enumerate(module.screens)

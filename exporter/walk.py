@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from exporter.errors import Loc
-from exporter.model import ChoiceQuestion, ImageBlock, Module
+from exporter.model import ChoiceQuestion, ImageBlock, Module, QuestionBase, TextBlock
 
 
 def screen_blocks(module: Module) -> Iterator[tuple[Loc, object]]:
@@ -30,3 +30,17 @@ def images(module: Module) -> Iterator[tuple[Loc, str]]:
     for p, person in enumerate(module.people):
         if person.avatar:
             yield ("people", p, "avatar"), person.avatar
+
+
+def audios(module: Module) -> Iterator[tuple[Loc, str]]:
+    """Every recording the module plays: of text blocks (in screens and scenes), question prompts and options."""
+    blocks = [*screen_blocks(module),
+              *((("scenes", s, "blocks", b), block) for s, scene in enumerate(module.scenes)
+                for b, block in enumerate(scene.blocks))]
+    for loc, block in blocks:
+        if isinstance(block, TextBlock | QuestionBase) and block.audio:
+            yield (*loc, "audio"), block.audio
+        if isinstance(block, ChoiceQuestion):
+            for o, option in enumerate(block.options):
+                if option.audio:
+                    yield (*loc, "options", o, "audio"), option.audio

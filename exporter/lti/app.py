@@ -181,7 +181,8 @@ def _routes(app: Flask, tool: ToolContext) -> None:
 
 def _mimetype(path: str) -> str:
     types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png",
-             ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+             ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".mp3": "audio/mpeg",
+             ".ogg": "audio/ogg", ".wav": "audio/wav"}
     return types.get(Path(path).suffix.lower(), "application/octet-stream")
 
 

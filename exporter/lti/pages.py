@@ -2,8 +2,8 @@
 adapter needs, and for instructors the teacher notes and a link to the class view; and the page the OIDC login
 answers with (`login_page`).
 
-The page is served from the launch URL but its assets are not, so `<base href>` points relative `assets/…` and
-`images/…` at the tool's static route for the module. Those assets come from `asset()`, which never serves
+The page is served from the launch URL but its assets are not, so `<base href>` points relative `assets/…`,
+`images/…` and `audio/…` at the tool's static route for the module. Those assets come from `asset()`, which never serves
 teacher notes: a learner can fetch any static URL."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from markupsafe import escape
 
 from exporter.model import Module
-from exporter.render import Renderer, runtime_data
+from exporter.render import Renderer, runtime_data, runtime_scripts
 
 ADAPTERS = ("standalone", "queue", "lti")
 
@@ -52,7 +52,7 @@ def _rendered(renderer: Renderer, module_id: str, api: str, base: str, instructo
         "program": renderer.course.program,
         "module": module,
         "contacts": [by_id[contact_id] for contact_id in module.help],
-        "scripts": [f"assets/{name}.js" for name in (*ADAPTERS, "core")],
+        "scripts": [f"assets/{name}.js" for name in runtime_scripts(module, ADAPTERS)],
         "data_json": _script_json(runtime_data(module)),
         "lti": {"base": base, "session_json": _script_json({"api": api, "token": TOKEN_MARK}),
                 "instructor": instructor, "class_url": CLASS_MARK if linked else None},
@@ -62,11 +62,11 @@ def _rendered(renderer: Renderer, module_id: str, api: str, base: str, instructo
 
 @functools.lru_cache(maxsize=64)
 def assets(renderer: Renderer, module_id: str) -> tuple[dict[str, bytes], str]:
-    """The files a module's page fetches (`assets/…`, `images/…`) and their content version, which is in
+    """The files a module's page fetches (`assets/…`, `images/…`, `audio/…`) and their content version, which is in
     their URL so that browsers keep them for good. Never the packaged page (it lacks the session and would run
     unsaved) nor teacher notes: a learner can fetch any static URL."""
     site = renderer.render(renderer.course.module(module_id), ADAPTERS)
-    public = {path: data for path, data in site.items() if path.startswith(("assets/", "images/"))}
+    public = {path: data for path, data in site.items() if path.startswith(("assets/", "images/", "audio/"))}
     digest = hashlib.sha256()
     for path in sorted(public):
         digest.update(path.encode() + b"\0" + hashlib.sha256(public[path]).digest())

@@ -12,6 +12,11 @@
   function $$(selector, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(selector)); }
   function v(el) { return el.getAttribute('data-v'); }
   function text(el, value) { el.textContent = value; }
+  // Answer controls: inputs (band C) or toggle buttons (bands A, B).
+  function picked(el) { return el.checked || el.getAttribute('aria-pressed') === 'true'; }
+  function press(el, on) { if (el.type === 'button') el.setAttribute('aria-pressed', !!on); else el.checked = on; }
+  function value(el) { return el.value || v(el); }
+  var young = window.StopYoung; // young.js: band A and B pages only
 
   var screens = $$('section.screen');
   var last = screens.length - 1;
@@ -27,7 +32,9 @@
     byId[q.id] = q;
     q.el = doc.getElementById('q-' + q.id);
     q.init = $$('.opt', q.el).map(v).join('');
-    q.allowed = q.type === 'matching' ? $$('option', q.el).map(function (o) { return o.value; }).join('') : q.init;
+    q.allowed = q.type === 'matching' ? $$('option, .place-slot', q.el).map(function (o) {
+      return o.value || o.getAttribute('data-box') || '';
+    }).join('') : q.init;
   });
 
   // ---- state -------------------------------------------------------------------------------------
@@ -184,13 +191,17 @@
     text(t, label);
   }
 
+  // '' while incomplete: a card in the tap-to-place pool, a row without a target.
   function read(q) {
-    if (q.type === 'ordering') return $$('.opt', q.el).map(v).join('');
+    if (q.type === 'ordering') return $('.place-pool .opt', q.el) ? '' : $$('.opt', q.el).map(v).join('');
     if (q.type === 'matching') {
-      var picks = $$('select', q.el).map(function (s) { return s.value; });
+      var picks = q.init.split('').map(function (l) {
+        var o = $('.opt[data-v="' + l + '"]', q.el), s = $('select', o);
+        return s ? s.value : o.closest('.place-slot').getAttribute('data-box');
+      });
       return picks.indexOf('') >= 0 ? '' : picks.join('');
     }
-    return $$('input', q.el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
+    return $$('input, .card', q.el).filter(picked).map(value).join('');
   }
 
   // Locked with its feedback once `a` holds the answer; after a first wrong try (`w`) open again, showing that
@@ -199,28 +210,29 @@
     var a = S.a[q.id], first = S.w[q.id], done = a != null, shown = done ? a : first;
     var list = $('.order', q.el), hint = $('.try-hint', q.el);
     if (list) (shown || q.init).split('').forEach(function (l) { list.appendChild($('[data-v="' + l + '"]', list)); });
+    if ($('.place', q.el)) young.put(q.el, q.type, shown || null, q.init);
     $$('.opt', q.el).forEach(function (o, i) {
-      var l = v(o), input = $('input, select', o), fb = $('.fb', o), label = '', good = false, show = done;
+      var l = v(o), input = $('input, select, .card', o), fb = $('.fb', o), label = '', good = false, show = done;
       if (q.type === 'ordering') {
         good = l === q.correct[i];
         label = good ? '✓ На своєму місці' : 'Має бути на місці ' + (q.correct.indexOf(l) + 1);
       } else if (q.type === 'matching') {
-        input.value = shown ? shown[i] : '';
-        good = done && a[i] === q.correct[i];
+        var p = l.charCodeAt(0) - 97, t = q.correct[p]; // the pair's place in the answer, wherever its card lies
+        if (input) input.value = shown ? shown[p] : '';
+        good = done && a[p] === t;
         label = good ? '✓ Правильно' : 'Правильна відповідь: ' +
-          (done ? $('option[value="' + q.correct[i] + '"]', input).textContent : '');
+          (done ? $('option[value="' + t + '"], [data-box="' + t + '"] .place-name', q.el).textContent : '');
       } else {
         var chosen = !!shown && shown.indexOf(l) >= 0, right = q.correct.indexOf(l) >= 0;
-        input.checked = chosen;
+        press(input, chosen);
         good = right;
         label = chosen ? (right ? '✓ Правильно' : 'Твій вибір') : right ? 'Правильна відповідь' : '';
         show = done && (chosen || (right && q.type !== 'true-false'));
       }
-      if (input) input.disabled = done;
       tag(o, done && label, good);
       fb.hidden = !show;
     });
-    $$('.move', q.el).forEach(function (b) { b.disabled = done; });
+    $$('input, select, .move, .card, .place-card, .place-box', q.el).forEach(function (b) { b.disabled = done; });
     if (hint) hint.hidden = done || first == null;
     $('.check', q.el).hidden = done;
     text($('.check', q.el), first == null ? 'Перевірити' : 'Перевірити ще раз');
@@ -262,8 +274,8 @@
   // ---- checklists (filled in by the adult in a guided session) ------------------------------------
   function paintChecklist(c) {
     var el = doc.getElementById('k-' + c.id), kept = S.k[c.id], done = kept != null;
-    $$('input', el).forEach(function (i) {
-      i.checked = done && kept.indexOf(i.value) >= 0;
+    $$('input, .card', el).forEach(function (i) {
+      press(i, done && kept.indexOf(value(i)) >= 0);
       i.disabled = done;
     });
     $('.save-checklist', el).hidden = done;
@@ -272,41 +284,51 @@
 
   function saveChecklist(el) {
     var c = D.checklists.filter(function (k) { return k.id === el.getAttribute('data-k'); })[0];
-    S.k[c.id] = $$('input', el).filter(function (i) { return i.checked; }).map(function (i) { return i.value; }).join('');
+    S.k[c.id] = $$('input, .card', el).filter(picked).map(value).join('');
     paintChecklist(c);
     sync();
     $('.verdict', el).focus();
   }
 
   // ---- reading aloud (modules for children who do not read yet) ----------------------------------
-  // The browser's own speech, only where it has a Ukrainian voice; without one the button stays hidden.
+  // «Прочитати вголос» reads the screen, a listen button (bands A, B) its parent's text or its recording. Speech is
+  // the browser's, only with a Ukrainian voice; a button with nothing to play stays hidden.
   var speech = window.speechSynthesis;
+  var playing = null; // a listen button's recording
   function ukrainianVoice() {
     return speech ? speech.getVoices().filter(function (x) { return /^uk\b/i.test(x.lang); })[0] : null;
   }
   function offerSpeech() {
     var voice = ukrainianVoice();
-    $$('.speak').forEach(function (b) { b.hidden = !voice; });
+    $$('.speak, .listen').forEach(function (b) { b.hidden = !voice && !b.getAttribute('data-audio'); });
   }
   function hush() {
-    speech.cancel();
-    $$('.speak').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
+    if (speech) speech.cancel();
+    if (playing) playing.pause();
+    $$('.speak, .listen').forEach(function (b) { press(b, false); });
   }
   function speak(button) {
-    var voice = ukrainianVoice();
-    var talking = button.getAttribute('aria-pressed') === 'true';
+    var voice = ukrainianVoice(), audio = button.getAttribute('data-audio'), talking = picked(button);
     hush();
-    if (talking || !voice) return;
-    var said = new window.SpeechSynthesisUtterance(button.closest('section, dialog').innerText.replace(/\s+/g, ' '));
+    if (talking || !(voice || audio)) return;
+    var stop = function () { press(button, false); };
+    press(button, true);
+    if (audio) {
+      playing = new window.Audio(audio);
+      playing.onended = stop;
+      playing.play().catch(stop);
+      return;
+    }
+    var source = button.classList.contains('speak') ? button.closest('section, dialog') : button.parentNode;
+    var said = new window.SpeechSynthesisUtterance(source.innerText.replace(/\s+/g, ' '));
     said.voice = voice;
     said.lang = voice.lang;
-    said.onend = function () { button.setAttribute('aria-pressed', 'false'); };
-    button.setAttribute('aria-pressed', 'true');
+    said.onend = stop;
     speech.speak(said);
   }
-  if (speech && $('.speak')) {
+  if ($('.speak, .listen')) {
     offerSpeech();
-    speech.addEventListener('voiceschanged', offerSpeech);
+    if (speech) speech.addEventListener('voiceschanged', offerSpeech);
   }
 
   // ---- quest -------------------------------------------------------------------------------------
@@ -431,7 +453,7 @@
     S.s = i;
     S.m = Math.max(S.m, i);
     screens.forEach(function (el, k) { el.hidden = k !== i; });
-    if (speech) hush();
+    hush();
     text($('#progress'), 'Екран ' + (i + 1) + ' з ' + screens.length);
     $('#progress-meter').value = i + 1;
     prev.hidden = i === 0;
@@ -447,7 +469,8 @@
 
   function paintResult(sc) {
     var box = $('#result'), retry = $('#retry'), graded = D.mastery != null, msg;
-    if (sc.status === 'passed') msg = sc.raw + '\u00a0%. Вітаємо, модуль пройдено!';
+    if (young) msg = young.result(sc, D);
+    else if (sc.status === 'passed') msg = sc.raw + '\u00a0%. Вітаємо, модуль пройдено!';
     else if (sc.status === 'completed') msg = 'Вітаємо, модуль пройдено! Дякуємо, що ти з нами.';
     else if (sc.status === 'failed') {
       msg = sc.raw + '\u00a0%. ' + (sc.raw < D.mastery ? 'Щоб пройти модуль, потрібно ' + D.mastery +
@@ -506,7 +529,7 @@
     if (cls.contains('check')) check(byId[b.closest('.q').getAttribute('data-q')]);
     else if (cls.contains('move')) move(b);
     else if (cls.contains('save-checklist')) saveChecklist(b.closest('.checklist'));
-    else if (cls.contains('speak')) speak(b);
+    else if (cls.contains('speak') || cls.contains('listen')) speak(b);
     else if (cls.contains('choice')) choose(b);
     else if (cls.contains('role')) pickRole(b);
     else if (cls.contains('go')) {

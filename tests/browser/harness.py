@@ -220,16 +220,43 @@ def expected_result(module: Module, right: bool) -> tuple[str, int | None]:
     return expected_status(module, played_state(module, right))
 
 
+def young_steps(question: AnyQuestion, answer: str, pressed: str = "") -> list[tuple[str, str | None]]:
+    """How a learner of bands A and B gives `answer` (saved letters): the cards to press in the question's box,
+    each with the tap-to-place box it then goes into (None for picture cards, which are only pressed). A
+    multiple choice's cards toggle: those to press are the ones whose state differs from `pressed`, the cards
+    a try before left pressed."""
+    if isinstance(question, OrderingQuestion):
+        return [(f".place-item[data-v='{letter}'] .place-card", f".place-slot[data-box='{LETTERS[place]}'] .place-box")
+                for place, letter in enumerate(answer)]
+    if isinstance(question, MatchingQuestion):
+        return [(f".place-item[data-v='{LETTERS[pair]}'] .place-card", f".place-slot[data-box='{letter}'] .place-box")
+                for pair, letter in enumerate(answer)]
+    if isinstance(question, ChoiceQuestion) and question.type == "multiple":
+        return [(f".card[data-v='{letter}']", None) for letter in LETTERS[: len(question.options)]
+                if (letter in answer) != (letter in pressed)]
+    return [(f".card[data-v='{letter}']", None) for letter in answer]
+
+
+def pressed_cards(frame: Frame, question: AnyQuestion) -> str:
+    """The letters of a question's picture cards that are pressed now."""
+    letters: str = frame.locator(f"#q-{question.id} .card[aria-pressed='true']").evaluate_all(
+        "cards => cards.map(c => c.dataset.v).join('')")
+    return letters
+
+
 # ---- the learner ----------------------------------------------------------------------------------
 
 class Learner:
-    """Drives one module page (a frame) the way a child would: clicks, selects, buttons."""
+    """Drives one module page (a frame) the way a child would: clicks, selects, buttons. In bands A and B `how`
+    says how the cards are moved: "tap" (pointer clicks), "drag" (tap-to-place cards dragged into their boxes)
+    or "keys" (the keyboard alone: Tab and Shift+Tab to each control, Enter or Space on it)."""
 
     NOTE = 'Скажу: «Ні, дякую» і "стоп".\nПотім розповім мамі.'
 
-    def __init__(self, frame: Frame, module: Module) -> None:
+    def __init__(self, frame: Frame, module: Module, how: str = "tap") -> None:
         self.frame = frame
         self.module = module
+        self.how = how
 
     @classmethod
     def saved_note(cls, limit: int) -> str:
@@ -254,9 +281,25 @@ class Learner:
         return answers[-1]
 
     def check(self, question: AnyQuestion, answer: str) -> None:
-        """Put `answer` into the question with the pointer, over whatever a try before left, and check it."""
+        """Put `answer` into the question with the learner's way of input (`how`: tap, drag or keys; cards and
+        tap-to-place in bands A and B), over whatever a try before left, and check it."""
         box = self.frame.locator(f"#q-{question.id}")
-        if isinstance(question, OrderingQuestion):
+        if self.module.age_band != "C":
+            for card, place in young_steps(question, answer, pressed_cards(self.frame, question)):
+                if self.how == "keys":
+                    self.key(f"#q-{question.id} {card}", "Space")
+                    if place:
+                        self.key(f"#q-{question.id} {place}", "Enter")
+                elif self.how == "drag" and place:
+                    box.locator(card).drag_to(box.locator(place))
+                else:
+                    box.locator(card).click()
+                    if place:
+                        box.locator(place).click()
+            if self.how == "keys":
+                self.key(f"#q-{question.id} button.check", "Enter")
+                return
+        elif isinstance(question, OrderingQuestion):
             for place, letter in enumerate(answer):
                 item = box.locator(f"li[data-v='{letter}']")
                 while True:
@@ -273,6 +316,20 @@ class Learner:
         else:
             box.locator(f".opt[data-v='{answer}'] input").check()
         box.locator("button.check").click()
+
+    def key(self, wanted: str, key: str) -> None:
+        """Tab (or Shift+Tab, when `wanted` comes earlier in the page) until the focus is on `wanted`, then press
+        `key` there."""
+        keyboard = self.frame.page.keyboard
+        for _ in range(120):
+            if self.frame.evaluate("s => document.activeElement.matches(s)", wanted):
+                keyboard.press(key)
+                return
+            back = self.frame.evaluate("""s => { const at = document.activeElement;
+              return at !== document.body && !!(document.querySelector(s).compareDocumentPosition(at) & 4); }""",
+                                       wanted)
+            keyboard.press("Shift+Tab" if back else "Tab")
+        raise AssertionError(f"the keyboard never reached {wanted}")
 
     def play_quest(self, best: bool, steps: int | None = None) -> list[tuple[str, str, int]]:
         """Take the best (or worst) choice at each scene, from wherever the saved path has got to."""
@@ -307,12 +364,15 @@ class Learner:
                 self.answer(block, right)
             elif getattr(block, "kind", "") == "checklist" and block.id not in self.state()["k"]:
                 checklist = self.frame.locator(f"#k-{block.id}")
-                checklist.locator("input").first.check()
+                checklist.locator("input, .card").first.click()
                 checklist.locator("button.save-checklist").click()
 
     def next(self) -> None:
         before = self.screen()
-        self.frame.locator("#next").click()
+        if self.how == "keys":
+            self.key("#next", "Enter")
+        else:
+            self.frame.locator("#next").click()
         self.frame.locator(f"section.screen[data-screen='{before + 1}']").wait_for(state="visible")
 
     def run_to_end(self, right: bool) -> None:
@@ -377,10 +437,14 @@ def snapshot(frame: Frame) -> dict[str, Any]:
     seen: dict[str, Any] = frame.evaluate("""() => ({
       screen: document.querySelector('section.screen:not([hidden])').dataset.screen,
       checked: [...document.querySelectorAll('input:checked')].map(i => i.name + '=' + i.value),
+      pressed: [...document.querySelectorAll('.q [aria-pressed="true"]')]
+        .map(b => b.closest('.q').id + '=' + b.dataset.v),
+      placed: [...document.querySelectorAll('.place-slot')]
+        .map(s => [...s.querySelectorAll('.opt')].map(o => o.dataset.v).join('')),
       orders: [...document.querySelectorAll('.order')].map(o => [...o.children].map(li => li.dataset.v).join('')),
       selects: [...document.querySelectorAll('select')].map(s => s.value),
       feedback: [...document.querySelectorAll('.q .fb:not([hidden])')].length,
-      locked: [...document.querySelectorAll('.q input:disabled, .q select:disabled')].length,
+      locked: [...document.querySelectorAll('.q :is(input, select, .card, .place-card):disabled')].length,
       scene: [...document.querySelectorAll('.scene:not([hidden])')].map(s => s.dataset.scene),
       notes: [...document.querySelectorAll('textarea')].map(t => t.value),
     })""")

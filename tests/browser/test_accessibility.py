@@ -11,7 +11,18 @@ from playwright.sync_api import Browser, Frame, Page
 from exporter.model import MatchingQuestion, OrderingQuestion
 from exporter.scoring import LETTERS
 from tests.browser.conftest import SCOS, Watch, new_page, sco_id
-from tests.browser.harness import Learner, Sco, Server, answer_for, axe, has_quest, quest_path, screen_blocks
+from tests.browser.harness import (
+    Learner,
+    Sco,
+    Server,
+    answer_for,
+    axe,
+    has_quest,
+    pressed_cards,
+    quest_path,
+    screen_blocks,
+    young_steps,
+)
 
 pytestmark = pytest.mark.browser
 def open_standalone(browser: Browser, watch: Watch, server: Server, sco: Sco, width: int, height: int) -> Page:
@@ -120,7 +131,14 @@ class Keyboard:
 def keyboard_answer(keys: Keyboard, question: Any, answer: str) -> None:
     """Put `answer` into the question with the keyboard alone, over whatever a try before left, and check it."""
     box = f"#q-{question.id}"
-    if isinstance(question, OrderingQuestion):
+    if keys.frame.locator(f"{box} :is(.card, .place-card)").count():  # bands A and B: cards, tap-to-place
+        for card, place in young_steps(question, answer, pressed_cards(keys.frame, question)):
+            keys.tab_to(f"{box} {card}")
+            keys.press("Space")
+            if place:
+                keys.tab_to(f"{box} {place}")
+                keys.press("Enter")
+    elif isinstance(question, OrderingQuestion):
         for place, letter in enumerate(answer):
             order = keys.frame.evaluate(f"[...document.querySelectorAll('{box} li')].map(li => li.dataset.v).join('')")
             for _ in range(order.index(letter) - place):

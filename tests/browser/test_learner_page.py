@@ -232,10 +232,10 @@ def test_session_completes_only_when_the_adult_saves_the_checklist(
         learner.next()
     assert page.locator("#result").is_hidden(), "every screen seen, but the checklist is not saved yet"
     checklist = page.locator(".checklist")
-    checklist.locator("input").nth(1).check()
+    checklist.locator("input, .card").nth(1).click()
     checklist.locator("button.save-checklist").click()
     assert learner.state()["k"] == {"adult_check": "b"}
     assert page.locator("#result-text").inner_text().startswith("Вітаємо")
-    assert checklist.locator("input").nth(0).is_disabled()
+    assert checklist.locator("input, .card").nth(0).is_disabled()
     page.context.close()
     watch.check()

@@ -201,3 +201,15 @@ def test_leaving_midway_and_relaunching_resumes_from_the_tool(tab: Tab, lti: Lti
     score = finish_and_grade(tab, lti, again, user, right=True)
     check_score(score, lti, user, 100)
     check(tab, lti)
+
+
+def test_young_tap_to_place_by_keyboard_sends_the_score(tab: Tab, lti: Lti) -> None:
+    """The fixture lesson is band B: its cards and tap-to-place, worked by the keyboard alone inside the
+    platform's iframe, give the tool the state and the platform the full score."""
+    user = "student-young"
+    assert lti.module.age_band == "B"
+    learner = launch(tab, lti, user)
+    learner.how = "keys"
+    score = finish_and_grade(tab, lti, learner, user, right=True)
+    check_score(score, lti, user, 100)
+    check(tab, lti)

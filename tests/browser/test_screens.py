@@ -16,7 +16,8 @@ from playwright.sync_api import Browser
 from exporter.cli import main
 from exporter.loader import load_course
 from exporter.model import Module
-from exporter.screens import INIT_SCRIPT, STATE_PARAM, Sheet, scene_paths, serving, shots, write_sheets
+from exporter.scoring import scene_paths
+from exporter.screens import INIT_SCRIPT, STATE_PARAM, Sheet, serving, shots, write_sheets
 from tests.browser.harness import FIXTURE_COURSE
 
 pytestmark = pytest.mark.browser
@@ -67,7 +68,8 @@ def digest(png: bytes) -> str:
 
 def test_scene_paths_are_shortest_choice_letters_from_the_start() -> None:
     quest = next(m for m in COURSE.modules if m.kind == "quest")
-    assert scene_paths(quest) == {"s1": "", "s2": "a", "good": "aa", "ok": "ab"}
+    assert scene_paths(quest) == {"s1": "", "s2": "a", "told": "aa", "blocked": "ab", "silent": "ac", "good": "aaa",
+                                  "ok": "aab"}
 
 
 @pytest.mark.parametrize("module", COURSE.modules, ids=lambda m: m.id)

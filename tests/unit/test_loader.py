@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from exporter.cli import main
 from exporter.errors import Problem, ProblemReport
 from exporter.loader import load_course
+from exporter.model import Audience, Module
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "course"
 
@@ -66,7 +68,7 @@ def test_unknown_key_lists_the_expected_fields(course_dir: Path) -> None:
     problem = only(course_dir)
     assert problem.code == "E-FIELD-UNKNOWN"
     assert problem.path == "screens[1].blocks[1].options[2].colour"
-    assert problem.message == "unknown field 'colour'; expected one of: id, text, image, correct, feedback"
+    assert problem.message == "unknown field 'colour'; expected one of: id, text, image, correct, feedback, audio"
     assert problem.line == line_of(text, "colour: red")
     assert problem.column == text.splitlines()[problem.line - 1].index("colour") + 1
 
@@ -209,7 +211,8 @@ def test_praise_is_a_whole_first_word_of_wrong_feedback_only(course_dir: Path) -
     edit(course_dir, "lesson.yaml", "feedback: Це звичайна річ.}", "feedback: Таке буває — і це добре знати.}")
     edit(course_dir, "quest.yaml", "feedback: Назва школи", "feedback: Суперечка не допоможе. Назва школи")
     # a safe choice that earns less than the best one is no wrong answer: it may be praised
-    edit(course_dir, "quest.yaml", "feedback: Можна ще розповісти.", "feedback: \"Добре, що не відповідаєш. Розкажи ще.\"")
+    edit(course_dir, "quest.yaml", "feedback: Можна ще розповісти.",
+         "feedback: \"Добре, що не відповідаєш. Розкажи ще.\"")
     assert load_course(course_dir).module("lesson").id == "lesson"
 
 
@@ -247,8 +250,9 @@ def test_image_without_alt(course_dir: Path) -> None:
 
 def test_image_file_missing(course_dir: Path) -> None:
     (course_dir / "images" / "shield.svg").unlink()
-    problem = only(course_dir)
+    problem, on_option = problems_of(course_dir)
     assert (problem.code, problem.path) == ("E-IMAGE-MISSING", "screens[0].blocks[1].src")
+    assert (on_option.code, on_option.path) == ("E-IMAGE-MISSING", "screens[1].blocks[1].options[0].image")
     assert problem.message == "image file images/shield.svg not found in lessons/"
 
 
@@ -373,3 +377,93 @@ def test_cli_reports_missing_lessons(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--lessons", str(tmp_path / "none"), "--out", str(tmp_path / "d")])
     assert result.exit_code == 2
     assert "E-LESSONS lessons folder not found" in result.output
+
+
+# ---- age bands and recordings: the band each audience gets, band A's one task per screen, and the three ways
+# an `audio:` file can be wrong, each at its file:line:col, with exit code 2 and nothing written ----
+
+AUDIO_LINE = "        audio: audio/hello.wav\n"
+
+
+@pytest.mark.parametrize(("audience", "band"), [
+    ({"ages": "4–6"}, "A"), ({"grades": "1–2"}, "A"), ({"grades": "3–4"}, "B"), ({"grades": "5–6"}, "B"),
+    ({"grades": "7–8"}, "C"), ({"grades": "9–11"}, "C"), ({"ages": "7–9", "grades": "3–4"}, "A"), ({}, "C"),
+])
+def test_band_follows_the_youngest_learner(audience: dict[str, str], band: str) -> None:
+    module = load_course(FIXTURE).module("lesson")
+    assert module.model_copy(update={"audience": Audience(**audience)}).age_band == band
+
+
+def test_band_given_in_the_file_wins(course_dir: Path) -> None:
+    edit(course_dir, "lesson.yaml", "audience:\n", "band: C\naudience:\n")
+    module: Module = load_course(course_dir).module("lesson")
+    assert (module.audience.grades, module.age_band) == ("5–6", "C")
+
+
+def test_band_a_screen_holds_one_task(course_dir: Path) -> None:
+    text = edit(course_dir, "lesson.yaml", "audience:\n", "band: A\naudience:\n")
+    problems = problems_of(course_dir)
+    assert [(p.code, p.path) for p in problems] == [
+        ("E-BAND-TASK", "screens[1].blocks[1].kind"), ("E-BAND-TASK", "screens[1].blocks[2].kind"),
+        ("E-BAND-TASK", "screens[2].blocks[1].kind")]
+    first = problems[0]
+    assert first.line == line_of(text, "id: q_multi") - 1 and first.column == 15
+    assert first.message == ("a band-A screen holds one task; 'q_multi' follows 'q_single' on screen 'check': "
+                             "give it a screen of its own")
+
+
+def test_audio_file_missing(course_dir: Path) -> None:
+    text = (course_dir / "lesson.yaml").read_text(encoding="utf-8")
+    (course_dir / "audio" / "hello.wav").rename(course_dir / "audio" / "other.wav")
+    problems = problems_of_code(course_dir, "E-AUDIO-MISSING")
+    assert [p.path for p in problems] == ["screens[0].blocks[0].audio", "screens[1].blocks[1].options[0].audio"]
+    assert problems[0].message == "audio file audio/hello.wav not found in lessons/"
+    assert (problems[0].line, problems[0].column) == (line_of(text, AUDIO_LINE.strip()), 16)
+
+
+def test_audio_that_is_not_audio(course_dir: Path) -> None:
+    (course_dir / "audio" / "hello.wav").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    problems = problems_of_code(course_dir, "E-AUDIO-FORMAT")
+    assert problems[0].message == "audio file audio/hello.wav is not WAV audio"
+
+
+def test_audio_named_for_another_format(course_dir: Path) -> None:
+    (course_dir / "audio" / "hello.wav").rename(course_dir / "audio" / "hello.mp3")
+    edit(course_dir, "lesson.yaml", AUDIO_LINE, "        audio: audio/hello.mp3\n")
+    edit(course_dir, "lesson.yaml", "             audio: audio/hello.wav}", "             audio: audio/hello.mp3}")
+    problems = problems_of_code(course_dir, "E-AUDIO-FORMAT")
+    assert problems[0].message == "audio file audio/hello.mp3 is not MP3 audio"
+
+
+@pytest.mark.parametrize("src", ["../hello.wav", "/etc/hello.wav", "audio/../../hello.wav", "sounds/hello.wav",
+                                 "audio/Hello.WAV", "audio/hello.flac"])
+def test_audio_path_outside_the_lessons_audio_folder(course_dir: Path, src: str) -> None:
+    edit(course_dir, "lesson.yaml", AUDIO_LINE, f"        audio: {src}\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-AUDIO-PATH", "screens[0].blocks[0].audio")
+    assert problem.message == f"audio {src} must be a file audio/<name>.mp3, .ogg or .wav inside lessons/"
+
+
+def test_audio_symlink_that_leaves_the_lessons(course_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.wav"
+    outside.write_bytes((course_dir / "audio" / "hello.wav").read_bytes())
+    (course_dir / "audio" / "hello.wav").unlink()
+    os.symlink(outside, course_dir / "audio" / "hello.wav")
+    problems = problems_of_code(course_dir, "E-AUDIO-PATH")
+    assert len(problems) == 2
+
+
+def test_audio_problems_exit_2_and_write_nothing(course_dir: Path, tmp_path: Path) -> None:
+    (course_dir / "audio" / "hello.wav").write_bytes(b"not audio at all")
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--lessons", str(course_dir)])
+    assert result.exit_code == 2, result.output
+    assert "lesson.yaml:" in result.output and "E-AUDIO-FORMAT screens[0].blocks[0].audio" in result.output
+    assert "nothing was written." in result.output
+    assert not out.exists()
+
+
+def problems_of_code(folder: Path, code: str) -> list[Problem]:
+    problems = problems_of(folder)
+    assert {p.code for p in problems} == {code}, problems
+    return problems
