@@ -333,9 +333,9 @@
 
   // ---- quest -------------------------------------------------------------------------------------
   // Chats play like a messenger: «друкує…», then the message, one by one; the reply buttons come after the
-  // last. Under prefers-reduced-motion everything is there at once. `playing` cancels a chat left half-played.
+  // last. Under prefers-reduced-motion everything is there at once. `chatToken` cancels a chat left half-played.
   var TYPING_MS = 900;
-  var playing = 0;
+  var chatToken = 0;
   function calm() { return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches); }
 
   function paintMeters(meters) {
@@ -347,14 +347,14 @@
   }
 
   function play(sceneEl) {
-    var token = ++playing, log = $('.chat-log', sceneEl), typing = $('.typing', sceneEl);
+    var token = ++chatToken, log = $('.chat-log', sceneEl), typing = $('.typing', sceneEl);
     var choices = $('.choices', sceneEl);
     var queue = $$('.msg:not([data-reply])', log).filter(function (m) { return !m.hidden; });
     if (!queue.length || calm()) return;
     queue.forEach(function (m) { m.hidden = true; });
     choices.hidden = true;
     (function step() {
-      if (token !== playing) return;
+      if (token !== chatToken) return;
       var m = queue.shift();
       if (!m) {
         typing.hidden = true;
@@ -365,7 +365,7 @@
       typing.hidden = !them;
       if (them) text($('.typing-who', typing), $('.msg-from', m).textContent);
       window.setTimeout(function () {
-        if (token !== playing) return;
+        if (token !== chatToken) return;
         m.hidden = false;
         m.classList.add('msg-in');
         step();
@@ -377,7 +377,7 @@
   // the messages, blocks and choices its flags allow; `animate` plays its chat (a scene just reached).
   function paintQuest(animate) {
     var at = walk(S.p), picking = QUEST.roles.length > 0 && !S.g;
-    playing++;
+    chatToken++;
     if (S.g) doc.documentElement.setAttribute('data-gender', QUEST.roles[S.g.charCodeAt(0) - 97]);
     else doc.documentElement.removeAttribute('data-gender');
     if ($('.roles', questEl)) $('.roles', questEl).hidden = !picking;
