@@ -15,8 +15,7 @@
   function picked(el) { return el.checked || el.getAttribute('aria-pressed') === 'true'; }
   function press(el, on) { if (el.type === 'button') el.setAttribute('aria-pressed', !!on); else el.checked = on; }
   function value(el) { return el.value || v(el); }
-  // Optional parts, each a script of its own that only some pages load (README.md, «Scripts»): young.js (bands A,
-  // B), speech.js (listen and «Прочитати вголос» buttons), quest.js (quests; started below, `quest`).
+  // Parts only some pages load (README.md, «Scripts»); quest.js is started below (`quest`).
   var young = window.StopYoung, talk = window.StopSpeech;
 
   var screens = $$('section.screen');
@@ -36,7 +35,7 @@
     }).join('') : q.init;
   });
 
-  // ---- state -------------------------------------------------------------------------------------
+  // ---- state
   function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, w: {}, p: '', k: {}, g: '' }; }
   var S = fresh(1);
 
@@ -52,8 +51,8 @@
     return known && a.length === q.count;
   }
 
-  // Private notes stay in this browser only, never in the LMS's state, which teachers can read.
-  // No control characters (line breaks become spaces), no broken surrogate pairs, at most `max` characters.
+  // Private notes stay in this browser, never in the LMS's state, which teachers can read. No control characters
+  // (line breaks become spaces), no broken surrogate pairs, at most `max` characters.
   function clean(t, max) {
     t = String(t).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, max);
     return t.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/g, '$1');
@@ -87,13 +86,13 @@
     if (quest) quest.load(o, st);
     D.checklists.forEach(function (c) {
       var k = o.k && o.k[c.id];
-      if (typeof k === 'string' && new RegExp('^a?b?c?d?e?f?g?h?i?j?$').test(k) &&
+      if (typeof k === 'string' && /^a?b?c?d?e?f?g?h?i?j?$/.test(k) &&
         k.split('').every(function (l) { return l.charCodeAt(0) - 97 < c.count; })) st.k[c.id] = k;
     });
     return st;
   }
 
-  // ---- scoring -----------------------------------------------------------------------------------
+  // ---- scoring
   // exporter/scoring.py is the model's definition: the weight when right at once, half after the hint.
   function score() {
     var earned = 0, max = D.maxScore, done = true, critical = true, parts = S.m + 1;
@@ -116,10 +115,10 @@
     // Progress reaches 1 exactly when the module is done (SCORM 2004 completion by measure relies on it).
     var total = D.screens.length + D.questions.length + D.checklists.length + (quest ? 1 : 0);
     var progress = status !== 'incomplete' ? 1 : Math.min(0.99, Math.floor(100 * parts / total) / 100);
-    return { raw: raw, status: status, critical: critical, progress: progress };
+    return { raw: raw, status: status, progress: progress };
   }
 
-  // ---- host --------------------------------------------------------------------------------------
+  // ---- host
   var adapters = window.StopAdapters || {};
   var host = null;
   Object.keys(adapters).some(function (name) {
@@ -143,7 +142,6 @@
     save();
     paintResult(sc);
     paintNav();
-    return sc;
   }
 
   // Every interaction's latency runs from the screen (or scene) shown.
@@ -153,11 +151,11 @@
   }
 
   var quest = D.quest && window.StopQuest ? window.StopQuest({
-    data: D, state: function () { return S; }, sync: sync, nav: paintNav, record: record, tag: tag,
+    data: D, state: function () { return S; }, sync: sync, nav: paintNav, record: record, tag: tag, $: $, $$: $$,
     shown: function () { shownAt = Date.now(); }
   }) : null;
 
-  // ---- questions ---------------------------------------------------------------------------------
+  // ---- questions
   function tag(el, label, good) {
     var t = $('.tag', el);
     if (!label) {
@@ -185,8 +183,7 @@
     return $$('input, .card', q.el).filter(picked).map(value).join('');
   }
 
-  // Locked with its feedback once `a` holds the answer; after a first wrong try (`w`) open again, showing that
-  // answer and the hint; else fresh.
+  // Locked with its feedback once `a` holds the answer; after a first wrong try (`w`) open, showing it and the hint.
   function paintQuestion(q) {
     var a = S.a[q.id], first = S.w[q.id], done = a != null, shown = done ? a : first;
     var list = $('.order', q.el), hint = $('.try-hint', q.el);
@@ -220,8 +217,8 @@
     text($('.verdict', q.el), !done ? '' : a === q.correct ? OK : NOT_YET);
   }
 
-  // Every try is an interaction of its own. A first wrong answer to a question with a hint is kept in `w` and
-  // opens the hint; the next check, right or wrong, is final (`a`).
+  // Every try is an interaction. A first wrong answer to a question with a hint goes to `w` and opens the hint;
+  // the next check, right or wrong, is final (`a`).
   function check(q) {
     var a = read(q), first = S.w[q.id];
     if (S.a[q.id] != null) return;
@@ -237,8 +234,7 @@
     record({ id: q.id, type: q.type, response: a, correct: q.correct, result: right ? 'correct' : 'wrong',
       weight: q.weight, objective: q.objective });
     sync();
-    // The hint is read out where the learner is, before the second try; once locked the button is gone and
-    // the verdict is announced with focus in place.
+    // Focus where the learner is: the hint before the second try, else the verdict (the button is gone).
     (again ? $('.try-hint', q.el) : $('.verdict', q.el)).focus();
   }
 
@@ -252,7 +248,7 @@
       (items.indexOf(item) + 1) + ' з ' + items.length + '.');
   }
 
-  // ---- checklists (filled in by the adult in a guided session) ------------------------------------
+  // ---- checklists (filled in by the adult in a guided session)
   function paintChecklist(c) {
     var el = doc.getElementById('k-' + c.id), kept = S.k[c.id], done = kept != null;
     $$('input, .card', el).forEach(function (i) {
@@ -271,12 +267,13 @@
     $('.verdict', el).focus();
   }
 
-  // ---- screens -----------------------------------------------------------------------------------
+  // ---- screens
   function pending(i) {
     if (D.questions.some(function (q) { return q.screen === i && S.a[q.id] == null; })) {
       return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
     }
-    if (quest && quest.pending(i)) return quest.pending(i);
+    var why = quest && quest.pending(i);
+    if (why) return why;
     if (D.checklists.some(function (c) { return c.screen === i && S.k[c.id] == null; })) {
       return 'Щоб перейти далі, дорослий відмічає, що вдалося, і натискає «Зберегти відмітки».';
     }
@@ -284,8 +281,9 @@
   }
 
   function paintNav() {
-    next.setAttribute('aria-disabled', pending(S.s) ? 'true' : 'false');
-    if (!pending(S.s)) text(navMsg, '');
+    var why = pending(S.s);
+    next.setAttribute('aria-disabled', !!why);
+    if (!why) text(navMsg, '');
   }
 
   function show(i, focus) {
@@ -332,7 +330,7 @@
     sync();
   }
 
-  // ---- help dialog -------------------------------------------------------------------------------
+  // ---- help dialog
   var dialog = $('#help');
   var opener = null;
 
@@ -355,7 +353,7 @@
     (opener && opener.focus ? opener : $('#help-open')).focus();
   });
 
-  // ---- events ------------------------------------------------------------------------------------
+  // ---- events
   doc.addEventListener('click', function (e) {
     var b = e.target.closest('button');
     if (e.target === dialog) { // a click on the backdrop, outside the dialog's box
@@ -405,7 +403,7 @@
     host.finish(score().status !== 'incomplete');
   });
 
-  // ---- start -------------------------------------------------------------------------------------
+  // ---- start
   // `started` is what host.start() gives: the bookmark alone (state lost) is not enough to resume, start afresh.
   function begin(started) {
     S = (started.state && load(started.state)) || S;
@@ -425,8 +423,8 @@
     };
   }
 
-  // A host that talks to a server (cmi5) starts asynchronously. When it cannot start, the module still runs
-  // as it would offline: a child must never be stopped by a platform's failure.
+  // A host behind a server (cmi5, lti) starts asynchronously; if it cannot, the module runs as it would offline:
+  // a child must never be stopped by a platform's failure.
   var starting = host.start();
   if (starting && typeof starting.then === 'function') {
     starting.then(begin, function (error) {

@@ -1,156 +1,147 @@
-/* #stop_sexтинг, quest pages only: the role picker, the scene graph, chats and meters (README.md, «Quests»).
-   core.js calls `window.StopQuest(ctx)` once and drives the quest through the hooks it returns. ctx: `data` (the
-   runtime data), `state()` (the saved state now), `sync()` (report and save), `nav()` (repaint «Далі»),
-   `record(interaction)` (core adds the latency), `tag(el, label, good)`, `shown()` (a scene was just shown). */
+/* #stop_sexтинг, quest pages only: role picker, scene graph, chats, meters (README.md, «Quests»). core.js calls
+   `window.StopQuest(ctx)` once and drives the quest through the hooks it returns (README.md, «Scripts»). */
 (function () {
   'use strict';
   var doc = document;
   var TYPING_MS = 900;
+  var ctx, Q, $, $$, questEl, screen;
+  var playing = 0; // the chat now playing; a new one (or a repaint) cancels one left half-played
 
-  function $(s, root) { return (root || doc).querySelector(s); }
-  function $$(s, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(s)); }
   function text(el, value) { el.textContent = value; }
-
-  // A quest part with `if`/`unless` (a choice here, a message or block by its data-if/data-unless) shows only
-  // when the flags set along the path fit.
+  function reveal(selector, root, on) { var el = $(selector, root); if (el) el.hidden = !on; }
+  // A part with `if`/`unless` (a choice, or a message or block by data-if/data-unless) shows when the flags fit.
   function fits(cond, flags) { return (!cond['if'] || flags[cond['if']]) && (!cond.unless || !flags[cond.unless]); }
-  function fitsEl(el, flags) {
-    return fits({ 'if': el.getAttribute('data-if'), unless: el.getAttribute('data-unless') }, flags);
+
+  // Where a path (one letter per choice, indexing the scene's YAML list) leads: the scene, the flags set and the
+  // meters moved; null when it takes a choice its scene did not offer.
+  function walk(path) {
+    var id = Q.start, flags = {}, meters = {};
+    Q.meters.forEach(function (m) { meters[m] = 0; });
+    for (var i = 0; i < path.length; i++) {
+      var choice = Q.scenes[id].choices[path.charCodeAt(i) - 97];
+      if (!choice || !fits(choice, flags)) return null;
+      Object.keys(choice.points).forEach(function (m) { meters[m] += choice.points[m]; });
+      choice.sets.forEach(function (f) { flags[f] = true; });
+      id = choice.next;
+    }
+    return { id: id, flags: flags, meters: meters, scene: Q.scenes[id] };
   }
-  function calm() { return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches); }
+  function ended() { return walk(ctx.state().p).scene.ending; }
 
-  window.StopQuest = function (ctx) {
-    var Q = ctx.data.quest, questEl = $('[data-quest]');
-    var screen = questEl ? +questEl.closest('section').getAttribute('data-screen') : -1;
-    var playing = 0; // the chat now playing; a new one (or a repaint) cancels one left half-played
+  function paintMeters(meters) {
+    $$('.meter', questEl).forEach(function (li) {
+      var value = meters[li.getAttribute('data-meter')];
+      $('meter', li).value = value;
+      text($('.meter-value', li), String(value));
+    });
+  }
 
-    // Where a path (one letter per choice, the letter indexing the scene's YAML list) leads: the scene, the flags
-    // its choices set and the meters they moved. null for a path that takes a choice the scene did not offer.
-    function walk(path) {
-      var id = Q.start, flags = {}, meters = {};
-      Q.meters.forEach(function (m) { meters[m] = 0; });
-      for (var i = 0; i < path.length; i++) {
-        var choice = Q.scenes[id].choices[path.charCodeAt(i) - 97];
-        if (!choice || !fits(choice, flags)) return null;
-        Object.keys(choice.points).forEach(function (m) { meters[m] += choice.points[m]; });
-        choice.sets.forEach(function (f) { flags[f] = true; });
-        id = choice.next;
+  // Chats play like a messenger: «друкує…», then the message, one by one; the reply buttons come after the
+  // last. Under prefers-reduced-motion everything is there at once.
+  function play(sceneEl) {
+    var token = ++playing, log = $('.chat-log', sceneEl), typing = $('.typing', sceneEl);
+    var choices = $('.choices', sceneEl);
+    var queue = $$('.msg:not([data-reply])', log).filter(function (m) { return !m.hidden; });
+    if (!queue.length || window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches) return;
+    queue.forEach(function (m) { m.hidden = true; });
+    choices.hidden = true;
+    (function step() {
+      if (token !== playing) return;
+      var m = queue.shift();
+      if (!m) {
+        typing.hidden = true;
+        choices.hidden = false;
+        return;
       }
-      return { id: id, flags: flags, meters: meters, scene: Q.scenes[id] };
-    }
-    function ended() { return walk(ctx.state().p).scene.ending; }
-
-    function paintMeters(meters) {
-      $$('.meter', questEl).forEach(function (li) {
-        var value = meters[li.getAttribute('data-meter')];
-        $('meter', li).value = value;
-        text($('.meter-value', li), String(value));
-      });
-    }
-
-    // Chats play like a messenger: «друкує…», then the message, one by one; the reply buttons come after the
-    // last. Under prefers-reduced-motion everything is there at once.
-    function play(sceneEl) {
-      var token = ++playing, log = $('.chat-log', sceneEl), typing = $('.typing', sceneEl);
-      var choices = $('.choices', sceneEl);
-      var queue = $$('.msg:not([data-reply])', log).filter(function (m) { return !m.hidden; });
-      if (!queue.length || calm()) return;
-      queue.forEach(function (m) { m.hidden = true; });
-      choices.hidden = true;
-      (function step() {
+      var them = m.classList.contains('msg-them');
+      typing.hidden = !them;
+      if (them) text($('.typing-who', typing), $('.msg-from', m).textContent);
+      window.setTimeout(function () {
         if (token !== playing) return;
-        var m = queue.shift();
-        if (!m) {
-          typing.hidden = true;
-          choices.hidden = false;
-          return;
-        }
-        var them = m.classList.contains('msg-them');
-        typing.hidden = !them;
-        if (them) text($('.typing-who', typing), $('.msg-from', m).textContent);
-        window.setTimeout(function () {
-          if (token !== playing) return;
-          m.hidden = false;
-          m.classList.add('msg-in');
-          step();
-        }, them ? TYPING_MS : TYPING_MS / 3);
-      }());
-    }
+        m.hidden = false;
+        m.classList.add('msg-in');
+        step();
+      }, them ? TYPING_MS : TYPING_MS / 3);
+    }());
+  }
 
-    // Shows the role picker (a quest with roles, none picked yet) or the scene the path has reached, with only
-    // the messages, blocks and choices its flags allow; `animate` plays its chat (a scene just reached).
-    function paint(animate) {
-      var S = ctx.state(), at = walk(S.p), picking = Q.roles.length > 0 && !S.g;
-      playing++;
-      if (S.g) doc.documentElement.setAttribute('data-gender', Q.roles[S.g.charCodeAt(0) - 97]);
-      else doc.documentElement.removeAttribute('data-gender');
-      if ($('.roles', questEl)) $('.roles', questEl).hidden = !picking;
-      if ($('.meters', questEl)) $('.meters', questEl).hidden = picking;
-      paintMeters(at.meters);
-      $$('.scene', questEl).forEach(function (el) {
-        var here = !picking && el.getAttribute('data-scene') === at.id;
-        el.hidden = !here;
-        // Messages a chat left half-played had hidden come back; then the path's flags decide.
-        $$('.msg:not([data-reply])', el).forEach(function (m) { m.hidden = false; m.classList.remove('msg-in'); });
-        $$('[data-if], [data-unless]', el).forEach(function (part) { part.hidden = !fitsEl(part, at.flags); });
-        $$('.choice', el).forEach(function (b) { b.disabled = false; ctx.tag(b, ''); });
-        $$('.fb, [data-reply], .typing', el).forEach(function (f) { f.hidden = true; });
-        if ($('.choices', el)) $('.choices', el).hidden = false;
-        if ($('.go', el)) $('.go', el).hidden = true;
-        if (here && animate && $('.chat', el)) play(el);
+  // The role picker (roles, none picked yet) or the path's scene, with only the parts its flags allow; `animate`
+  // plays its chat (a scene just reached).
+  function paint(animate) {
+    var S = ctx.state(), at = walk(S.p), picking = Q.roles.length > 0 && !S.g;
+    playing++;
+    if (S.g) doc.documentElement.setAttribute('data-gender', Q.roles[S.g.charCodeAt(0) - 97]);
+    else doc.documentElement.removeAttribute('data-gender');
+    reveal('.roles', questEl, picking);
+    reveal('.meters', questEl, !picking);
+    paintMeters(at.meters);
+    $$('.scene', questEl).forEach(function (el) {
+      var here = !picking && el.getAttribute('data-scene') === at.id;
+      el.hidden = !here;
+      // Messages a chat left half-played had hidden come back; then the path's flags decide.
+      $$('.msg:not([data-reply])', el).forEach(function (m) { m.hidden = false; m.classList.remove('msg-in'); });
+      $$('[data-if], [data-unless]', el).forEach(function (part) {
+        part.hidden = !fits({ 'if': part.getAttribute('data-if'), unless: part.getAttribute('data-unless') }, at.flags);
       });
-      return at;
-    }
+      $$('.choice', el).forEach(function (b) { b.disabled = false; ctx.tag(b, ''); });
+      $$('.fb, [data-reply], .typing', el).forEach(function (f) { f.hidden = true; });
+      reveal('.choices', el, true);
+      reveal('.go', el, false);
+      if (here && animate && $('.chat', el)) play(el);
+    });
+    return at;
+  }
 
-    // The next scene (after a role pick or «Далі»), its chat playing, focus on its title.
-    function next() {
-      var at = paint(true);
-      ctx.shown();
-      doc.getElementById('sc-' + at.id + '-t').focus();
-    }
+  // The next scene (after a role pick or «Далі»), its chat playing, focus on its title.
+  function next() {
+    var at = paint(true);
+    ctx.shown();
+    doc.getElementById('sc-' + at.id + '-t').focus();
+  }
 
-    // A quest decision is a story's choice, not a right or wrong answer: it is recorded as a neutral
-    // interaction (no correct response); only the check questions are graded.
-    function choose(button) {
-      var S = ctx.state(), sceneEl = button.closest('.scene'), id = sceneEl.getAttribute('data-scene');
-      var at = walk(S.p);
-      if (at.id !== id || at.scene.ending || button.hidden) return;
-      var l = button.getAttribute('data-v'), choice = at.scene.choices[l.charCodeAt(0) - 97];
-      if (!fits(choice, at.flags)) return;
-      S.p += l;
-      ctx.record({ id: id, type: 'single', response: l, correct: null, result: 'neutral', weight: 0,
-        objective: choice.objective });
-      ctx.sync();
-      $$('.choice', sceneEl).forEach(function (b) { b.disabled = true; });
-      ctx.tag(button, 'Твій вибір', false);
-      var reply = $('[data-reply="' + l + '"]', sceneEl);
-      if (reply) reply.hidden = false;
-      paintMeters(walk(S.p).meters);
-      var fb = $('.fb[data-fb="' + l + '"]', sceneEl);
-      fb.hidden = false;
-      $('.go', sceneEl).hidden = false;
-      fb.focus();
-    }
+  // A decision is a story's choice, not an answer: a neutral interaction; only the check questions are graded.
+  function choose(button) {
+    var S = ctx.state(), sceneEl = button.closest('.scene'), id = sceneEl.getAttribute('data-scene'), at = walk(S.p);
+    if (at.id !== id || at.scene.ending || button.hidden) return;
+    var l = button.getAttribute('data-v'), choice = at.scene.choices[l.charCodeAt(0) - 97];
+    if (!fits(choice, at.flags)) return;
+    S.p += l;
+    ctx.record({ id: id, type: 'single', response: l, correct: null, result: 'neutral', weight: 0,
+      objective: choice.objective });
+    ctx.sync();
+    $$('.choice', sceneEl).forEach(function (b) { b.disabled = true; });
+    ctx.tag(button, 'Твій вибір', false);
+    var reply = $('[data-reply="' + l + '"]', sceneEl);
+    if (reply) reply.hidden = false;
+    paintMeters(walk(S.p).meters);
+    var fb = $('.fb[data-fb="' + l + '"]', sceneEl);
+    fb.hidden = false;
+    $('.go', sceneEl).hidden = false;
+    fb.focus();
+  }
 
+  window.StopQuest = function (c) {
+    ctx = c;
+    Q = c.data.quest;
+    $ = c.$;
+    $$ = c.$$;
+    questEl = $('[data-quest]');
+    screen = questEl ? +questEl.closest('section').getAttribute('data-screen') : -1;
     return {
-      // Copies a saved role and path into the new state `st` when they fit; a path needs a role first where the
-      // quest has roles (no role, no story played).
+      // A saved role and path into the new state `st` when they fit; with roles, no role means no path.
       load: function (o, st) {
         if (typeof o.g === 'string' && /^[a-z]$/.test(o.g) && o.g.charCodeAt(0) - 97 < Q.roles.length) st.g = o.g;
         if (typeof o.p === 'string' && /^[a-z]*$/.test(o.p) && walk(o.p) && (st.g || !Q.roles.length)) st.p = o.p;
       },
       ended: ended,
-      // Why «Далі» waits on screen `i`, or ''.
-      pending: function (i) {
+      pending: function (i) { // why «Далі» waits on screen i, or ''
         if (i !== screen || ended()) return '';
         return Q.roles.length && !ctx.state().g ? 'Щоб перейти далі, обери, ким ти граєш, і дограй історію до кінця.'
           : 'Щоб перейти далі, дограй історію до кінця.';
       },
       paint: paint,
-      // Screen `i` was shown: the chat plays again for a learner who comes (back) to the quest.
-      show: function (i) { if (i === screen) paint(true); },
-      // A click on `button`; true when it was the quest's.
-      click: function (b) {
+      show: function (i) { if (i === screen) paint(true); }, // the chat plays again for one who comes (back)
+      click: function (b) { // true when the button was the quest's
         var cls = b.classList, S = ctx.state();
         if (cls.contains('choice')) choose(b);
         else if (cls.contains('role')) {

@@ -1,10 +1,9 @@
-/* #stop_sexтинг: reading aloud, on pages with listen buttons (bands A, B) or «Прочитати вголос» (read_aloud):
-   `window.StopSpeech.hush()`, which core.js calls on a screen change (README.md). */
+/* #stop_sexтинг: listen and «Прочитати вголос» buttons; core.js calls StopSpeech.hush() on a screen change. */
 (function () {
   'use strict';
   var doc = document;
-  // «Прочитати вголос» reads the screen, a listen button its parent's text or its recording. Speech is the
-  // browser's, only with a Ukrainian voice; a button with nothing to play stays hidden.
+  // «Прочитати вголос» reads the screen, a listen button its recording or its parent's text: the browser's speech,
+  // only with a Ukrainian voice. A button with nothing to play stays hidden.
   var speech = window.speechSynthesis;
   var playing = null; // a listen button's recording
 
