@@ -144,7 +144,7 @@
     paintNav();
   }
 
-  // Every interaction's latency runs from the screen (or scene) shown.
+  // The latency runs from the screen (or scene) shown.
   function record(interaction) {
     interaction.latency = Date.now() - shownAt;
     host.record(interaction);

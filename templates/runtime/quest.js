@@ -1,11 +1,10 @@
-/* #stop_sexтинг, quest pages only: role picker, scene graph, chats, meters (README.md, «Quests»). core.js calls
-   `window.StopQuest(ctx)` once and drives the quest through the hooks it returns (README.md, «Scripts»). */
+/* #stop_sexтинг, quests only: role picker, scenes, chats, meters; core.js drives it by StopQuest(ctx) (README.md). */
 (function () {
   'use strict';
   var doc = document;
   var TYPING_MS = 900;
   var ctx, Q, $, $$, questEl, screen;
-  var playing = 0; // the chat now playing; a new one (or a repaint) cancels one left half-played
+  var playing = 0; // a new chat (or a repaint) cancels one left half-played
 
   function text(el, value) { el.textContent = value; }
   function reveal(selector, root, on) { var el = $(selector, root); if (el) el.hidden = !on; }
