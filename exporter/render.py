@@ -79,9 +79,13 @@ def pass_mark(module: Module) -> str:
 
 
 def runtime_scripts(module: Module, adapters: tuple[str, ...]) -> tuple[str, ...]:
-    """The runtime scripts a module's page loads, in order: the adapters, then for the young bands (A, B)
-    `young.js`, the picture cards and tap-to-place that only their pages need, then `core.js`."""
-    return (*adapters, *(("young",) if module.age_band != "C" else ()), "core")
+    """The runtime scripts a module's page loads, in order: the adapters, then the optional parts its page needs
+    (`young.js`, the picture cards and tap-to-place of bands A and B; `speech.js` for pages with listen buttons,
+    bands A and B, or «Прочитати вголос», `read_aloud`; `quest.js` for quests), then `core.js`. The one list:
+    packages, the LTI tool and the preview all take it from here, so a page carries only what it runs."""
+    young = module.age_band != "C"
+    return (*adapters, *(("young",) if young else ()), *(("speech",) if young or module.read_aloud else ()),
+            *(("quest",) if module.kind == "quest" else ()), "core")
 
 
 def runtime_data(module: Module) -> dict[str, Any]:

@@ -1,5 +1,4 @@
-/* #stop_sexтинг runtime adapter: cmi5, xAPI statements and state to the LRS named in the launch URL (needs
-   interactions.js and queue.js; README.md). */
+/* #stop_sexтинг runtime adapter: cmi5, xAPI to the launch URL's LRS (needs interactions.js, queue.js; README.md). */
 (function () {
   'use strict';
   var adapters = window.StopAdapters = window.StopAdapters || {};
@@ -11,33 +10,29 @@
   var MASTERY = CMI5 + 'extensions/masteryscore';
   var INTERACTION = 'http://adlnet.gov/expapi/activities/cmi.interaction';
   var STATE_ID = 'https://w3id.org/stopsexting/xapi/state';
-  var TYPES = window.StopInteractions.TYPES, pattern = window.StopInteractions.pattern;
-  var duration = window.StopInteractions.duration; // the shortest form: PT1H5S, PT5.25S
-  var Queue = window.StopQueue.Queue, HttpError = window.StopQueue.HttpError, refused = window.StopQueue.refused;
+  var I = window.StopInteractions, TYPES = I.TYPES, pattern = I.pattern, duration = I.duration; // PT1H5S, PT5.25S
+  var Q = window.StopQueue, HttpError = Q.HttpError;
 
   // Statement ids are UUIDs the AU makes (cmi5 §9.1); getRandomValues works outside secure contexts too.
   function uuid() {
     var b = window.crypto.getRandomValues(new Uint8Array(16));
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+    return Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('')
+      .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
   }
 
   function Host(launch, data) {
     this.launch = launch;
     this.actor = JSON.parse(launch.actor);
     this.endpoint = launch.endpoint.replace(/\/?$/, '/');
-    this.data = data;
-    this.token = '';
-    this.launchData = null;
-    this.began = Date.now();
+    this.data = data; // token, launchData, began: set by start()
     this.tracked = false; // Normal launch mode: only then may the AU record results or change its state
-    this.judged = false; // passed or failed sent in this session (at most one of them per session)
+    this.judged = false; // passed or failed sent in this session
     this.doc = { state: '', reported: { verdict: '', completed: false } };
     this.outbox = [];
     this.dirty = false;
-    this.queue = new Queue(this.flush.bind(this));
+    this.queue = new Q.Queue(this.flush.bind(this));
     this.ended = false;
   }
 
@@ -57,15 +52,14 @@
       });
     },
 
-    // Query of a State document: this AU (the LMS's activityId), this learner, this registration.
+    // A State document of this AU (the LMS's activityId), learner and registration.
     stateQuery: function (stateId) {
       var l = this.launch;
       return 'activityId=' + encodeURIComponent(l.activityId) + '&agent=' + encodeURIComponent(l.actor) +
         '&registration=' + encodeURIComponent(l.registration) + '&stateId=' + encodeURIComponent(stateId);
     },
 
-    // The handshake, then everything the AU reads before the learner sees the page; `initialized` last, so
-    // that a failure anywhere leaves no half-started session and the page can fall back to standalone.
+    // The handshake and every read, then `initialized`: a failure leaves no half-started session (standalone runs).
     start: function () {
       var self = this;
       return window.fetch(this.launch.fetch, { method: 'POST', credentials: 'omit', cache: 'no-store' })
@@ -99,8 +93,8 @@
         });
     },
 
-    // A statement about this AU: the LMS's context template (never altered) plus registration and categories.
-    statement: function (verb, result, cmi5, extensions) {
+    // The LMS's context template (a copy) plus registration and categories.
+    statement: function (verb, result, cmi5, mastery) {
       var context = JSON.parse(JSON.stringify(this.launchData.contextTemplate));
       var activities = context.contextActivities = context.contextActivities || {};
       context.registration = this.launch.registration;
@@ -109,10 +103,7 @@
         if ('success' in result || 'completion' in result) categories.push({ id: MOVEON });
         activities.category = (activities.category || []).concat(categories);
       }
-      if (extensions) {
-        context.extensions = context.extensions || {};
-        Object.keys(extensions).forEach(function (k) { context.extensions[k] = extensions[k]; });
-      }
+      if (typeof mastery === 'number') (context.extensions = context.extensions || {})[MASTERY] = mastery;
       var statement = { id: uuid(), timestamp: new Date().toISOString(), actor: this.actor,
         verb: { id: VERBS + verb, display: { 'en-US': verb } },
         object: { objectType: 'Activity', id: this.launch.activityId }, context: context };
@@ -125,8 +116,7 @@
       this.queue.schedule();
     },
 
-    // Sends what is waiting; through the queue, one request at a time, so statements keep their order and the
-    // newest state is the one stored.
+    // Through the queue, one request at a time: statements keep their order, the newest state wins.
     flush: function (keepalive) {
       var self = this, batch = this.outbox, doc = this.dirty ? JSON.stringify(this.doc) : null;
       this.outbox = [];
@@ -135,8 +125,7 @@
         batch.length ? this.send('POST', 'statements', '', JSON.stringify(batch), keepalive) : null,
         doc !== null ? this.send('PUT', 'activities/state', this.stateQuery(STATE_ID), doc, keepalive) : null
       ]).catch(function (error) {
-        // A refusal (4xx) will not change on a retry; anything else is kept for the next request.
-        if (!refused(error)) {
+        if (!Q.refused(error)) { // kept for the next request
           self.outbox = batch.concat(self.outbox);
           self.dirty = self.dirty || doc !== null;
         }
@@ -153,7 +142,7 @@
 
     record: function (i) {
       if (!this.tracked || this.ended) return;
-      // A neutral interaction (a quest decision) has no right answer: no success, no correct response pattern.
+      // A neutral one (a quest decision) has no right answer: no success, no correct response pattern.
       var result = { response: pattern(i.type, i.response), duration: duration(i.latency) };
       var definition = { type: INTERACTION, interactionType: TYPES[i.type] };
       if (i.result !== 'neutral') {
@@ -166,8 +155,8 @@
       this.post(s);
     },
 
-    // cmi5 §9.3: per registration at most one completed and one passed, never failed after passed; per session
-    // at most one of passed/failed. `reported` travels with the saved state, so later sessions know it too.
+    // cmi5 §9.3: per registration one completed and one passed at most, no failed after passed; per session one
+    // of passed/failed at most. `reported` is saved with the state, so later sessions know it.
     report: function (r) {
       if (!this.tracked || this.ended || r.status === 'incomplete') return;
       var reported = this.doc.reported, now = Date.now() - this.began;
@@ -185,9 +174,8 @@
       }
     },
 
-    // passed/failed, judged by the runtime against the LMS's mastery score when it gave one. A failure with
-    // a score at or above it (a critical question answered wrong) carries no score: cmi5 allows a failed
-    // score only below the mastery score.
+    // A failure at or above the mastery score (a critical question wrong) carries no score: cmi5 allows a failed
+    // score only below it.
     verdict: function (r, ms) {
       var passed = r.status === 'passed', given = this.launchData.masteryScore;
       var mastery = typeof given === 'number' ? given : this.data.mastery / 100;
@@ -195,12 +183,10 @@
       if (r.raw != null && (passed || r.raw / 100 < mastery)) {
         result.score = { scaled: r.raw / 100, raw: r.raw, min: 0, max: 100 };
       }
-      var extensions = {};
-      if (typeof given === 'number') extensions[MASTERY] = given;
-      return this.statement(passed ? 'passed' : 'failed', result, true, extensions);
+      return this.statement(passed ? 'passed' : 'failed', result, true, given);
     },
 
-    // Runs on pagehide: everything still waiting goes now, with keepalive so it outlives the page.
+    // On pagehide: what is waiting goes with keepalive, which outlives the page.
     finish: function () {
       if (this.ended) return;
       this.outbox.push(this.statement('terminated', { duration: duration(Date.now() - this.began) }, true));

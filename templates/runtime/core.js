@@ -1,9 +1,8 @@
-/* #stop_sexтинг module runtime: screens, answers, feedback, scoring, quest, resume (see README.md). */
+/* #stop_sexтинг module runtime: screens, answers, feedback, scoring, resume (see README.md). */
 (function () {
   'use strict';
   var doc = document;
   var D = JSON.parse(doc.getElementById('module-data').textContent);
-  var QUEST = D.quest;
   var OK = 'Правильно! Молодець.';
   var NOT_YET = 'Не зовсім так, і це нормально: прочитай пояснення, воно допоможе.';
   var SAME = 'Це та сама відповідь, що й першого разу. Зміни її за підказкою — і перевір ще раз.';
@@ -16,15 +15,14 @@
   function picked(el) { return el.checked || el.getAttribute('aria-pressed') === 'true'; }
   function press(el, on) { if (el.type === 'button') el.setAttribute('aria-pressed', !!on); else el.checked = on; }
   function value(el) { return el.value || v(el); }
-  var young = window.StopYoung; // young.js: band A and B pages only
+  // Parts only some pages load (README.md, «Scripts»); quest.js is started below (`quest`).
+  var young = window.StopYoung, talk = window.StopSpeech;
 
   var screens = $$('section.screen');
   var last = screens.length - 1;
   var next = $('#next');
   var prev = $('#prev');
   var navMsg = $('#nav-msg');
-  var questEl = $('[data-quest]');
-  var questScreen = questEl ? +questEl.closest('section').getAttribute('data-screen') : -1;
   var byId = {};
   var shownAt = Date.now();
 
@@ -37,7 +35,7 @@
     }).join('') : q.init;
   });
 
-  // ---- state -------------------------------------------------------------------------------------
+  // ---- state
   function fresh(n) { return { v: 1, n: n, s: 0, m: 0, a: {}, w: {}, p: '', k: {}, g: '' }; }
   var S = fresh(1);
 
@@ -53,8 +51,8 @@
     return known && a.length === q.count;
   }
 
-  // Private notes stay in this browser only, never in the LMS's state, which teachers can read.
-  // No control characters (line breaks become spaces), no broken surrogate pairs, at most `max` characters.
+  // Private notes stay in this browser, never in the LMS's state, which teachers can read. No control characters
+  // (line breaks become spaces), no broken surrogate pairs, at most `max` characters.
   function clean(t, max) {
     t = String(t).replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, max);
     return t.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/g, '$1');
@@ -72,28 +70,6 @@
     });
   } catch (e) { notes = {}; }
 
-  // A quest part with `if`/`unless` (a choice here, a message or block by its data-if/data-unless) shows only
-  // when the flags set along the path fit.
-  function fits(cond, flags) { return (!cond['if'] || flags[cond['if']]) && (!cond.unless || !flags[cond.unless]); }
-  function fitsEl(el, flags) {
-    return fits({ 'if': el.getAttribute('data-if'), unless: el.getAttribute('data-unless') }, flags);
-  }
-
-  // Where a path (one letter per choice, the letter indexing the scene's YAML list) leads: the scene, the flags
-  // its choices set and the meters they moved. null for a path that takes a choice the scene did not offer.
-  function walk(path) {
-    var id = QUEST.start, flags = {}, meters = {};
-    QUEST.meters.forEach(function (m) { meters[m] = 0; });
-    for (var i = 0; i < path.length; i++) {
-      var choice = QUEST.scenes[id].choices[path.charCodeAt(i) - 97];
-      if (!choice || !fits(choice, flags)) return null;
-      Object.keys(choice.points).forEach(function (m) { meters[m] += choice.points[m]; });
-      choice.sets.forEach(function (f) { flags[f] = true; });
-      id = choice.next;
-    }
-    return { id: id, flags: flags, meters: meters, scene: QUEST.scenes[id] };
-  }
-
   function load(json) {
     var o;
     try { o = JSON.parse(json); } catch (e) { return null; }
@@ -107,22 +83,16 @@
       var w = o.w && o.w[q.id];
       if (q.hint && valid(q, w) && w !== q.correct) st.w[q.id] = w;
     });
-    if (QUEST && typeof o.g === 'string' && /^[a-z]$/.test(o.g) && o.g.charCodeAt(0) - 97 < QUEST.roles.length) {
-      st.g = o.g;
-    }
-    // A path needs a role first where the quest has roles: no role, no story played.
-    if (QUEST && typeof o.p === 'string' && /^[a-z]*$/.test(o.p) && walk(o.p) && (st.g || !QUEST.roles.length)) {
-      st.p = o.p;
-    }
+    if (quest) quest.load(o, st);
     D.checklists.forEach(function (c) {
       var k = o.k && o.k[c.id];
-      if (typeof k === 'string' && new RegExp('^a?b?c?d?e?f?g?h?i?j?$').test(k) &&
+      if (typeof k === 'string' && /^a?b?c?d?e?f?g?h?i?j?$/.test(k) &&
         k.split('').every(function (l) { return l.charCodeAt(0) - 97 < c.count; })) st.k[c.id] = k;
     });
     return st;
   }
 
-  // ---- scoring -----------------------------------------------------------------------------------
+  // ---- scoring
   // exporter/scoring.py is the model's definition: the weight when right at once, half after the hint.
   function score() {
     var earned = 0, max = D.maxScore, done = true, critical = true, parts = S.m + 1;
@@ -133,9 +103,8 @@
       if (a === q.correct) earned += S.w[q.id] == null ? q.weight : q.weight / 2;
       else if (q.critical) critical = false;
     });
-    if (QUEST) {
-      var w = walk(S.p);
-      if (!w.scene.ending) done = false;
+    if (quest) {
+      if (!quest.ended()) done = false;
       else parts++;
     }
     var raw = max ? Math.min(100, Math.round(100 * earned / max)) : null;
@@ -144,12 +113,12 @@
     var status = D.mastery == null ? (seenAll ? 'completed' : 'incomplete')
       : !done ? 'incomplete' : raw >= D.mastery && critical ? 'passed' : 'failed';
     // Progress reaches 1 exactly when the module is done (SCORM 2004 completion by measure relies on it).
-    var total = D.screens.length + D.questions.length + D.checklists.length + (QUEST ? 1 : 0);
+    var total = D.screens.length + D.questions.length + D.checklists.length + (quest ? 1 : 0);
     var progress = status !== 'incomplete' ? 1 : Math.min(0.99, Math.floor(100 * parts / total) / 100);
-    return { raw: raw, status: status, critical: critical, progress: progress };
+    return { raw: raw, status: status, progress: progress };
   }
 
-  // ---- host --------------------------------------------------------------------------------------
+  // ---- host
   var adapters = window.StopAdapters || {};
   var host = null;
   Object.keys(adapters).some(function (name) {
@@ -173,10 +142,20 @@
     save();
     paintResult(sc);
     paintNav();
-    return sc;
   }
 
-  // ---- questions ---------------------------------------------------------------------------------
+  // The latency runs from the screen (or scene) shown.
+  function record(interaction) {
+    interaction.latency = Date.now() - shownAt;
+    host.record(interaction);
+  }
+
+  var quest = D.quest && window.StopQuest ? window.StopQuest({
+    data: D, state: function () { return S; }, sync: sync, nav: paintNav, record: record, tag: tag, $: $, $$: $$,
+    shown: function () { shownAt = Date.now(); }
+  }) : null;
+
+  // ---- questions
   function tag(el, label, good) {
     var t = $('.tag', el);
     if (!label) {
@@ -204,8 +183,7 @@
     return $$('input, .card', q.el).filter(picked).map(value).join('');
   }
 
-  // Locked with its feedback once `a` holds the answer; after a first wrong try (`w`) open again, showing that
-  // answer and the hint; else fresh.
+  // Locked with its feedback once `a` holds the answer; after a first wrong try (`w`) open, showing it and the hint.
   function paintQuestion(q) {
     var a = S.a[q.id], first = S.w[q.id], done = a != null, shown = done ? a : first;
     var list = $('.order', q.el), hint = $('.try-hint', q.el);
@@ -239,8 +217,8 @@
     text($('.verdict', q.el), !done ? '' : a === q.correct ? OK : NOT_YET);
   }
 
-  // Every try is an interaction of its own. A first wrong answer to a question with a hint is kept in `w` and
-  // opens the hint; the next check, right or wrong, is final (`a`).
+  // Every try is an interaction. A first wrong answer to a question with a hint goes to `w` and opens the hint;
+  // the next check, right or wrong, is final (`a`).
   function check(q) {
     var a = read(q), first = S.w[q.id];
     if (S.a[q.id] != null) return;
@@ -253,11 +231,10 @@
     if (again) S.w[q.id] = a;
     else S.a[q.id] = a;
     paintQuestion(q);
-    host.record({ id: q.id, type: q.type, response: a, correct: q.correct, result: right ? 'correct' : 'wrong',
-      weight: q.weight, objective: q.objective, latency: Date.now() - shownAt });
+    record({ id: q.id, type: q.type, response: a, correct: q.correct, result: right ? 'correct' : 'wrong',
+      weight: q.weight, objective: q.objective });
     sync();
-    // The hint is read out where the learner is, before the second try; once locked the button is gone and
-    // the verdict is announced with focus in place.
+    // Focus where the learner is: the hint before the second try, else the verdict (the button is gone).
     (again ? $('.try-hint', q.el) : $('.verdict', q.el)).focus();
   }
 
@@ -271,7 +248,7 @@
       (items.indexOf(item) + 1) + ' з ' + items.length + '.');
   }
 
-  // ---- checklists (filled in by the adult in a guided session) ------------------------------------
+  // ---- checklists (filled in by the adult in a guided session)
   function paintChecklist(c) {
     var el = doc.getElementById('k-' + c.id), kept = S.k[c.id], done = kept != null;
     $$('input, .card', el).forEach(function (i) {
@@ -290,154 +267,13 @@
     $('.verdict', el).focus();
   }
 
-  // ---- reading aloud (modules for children who do not read yet) ----------------------------------
-  // «Прочитати вголос» reads the screen, a listen button (bands A, B) its parent's text or its recording. Speech is
-  // the browser's, only with a Ukrainian voice; a button with nothing to play stays hidden.
-  var speech = window.speechSynthesis;
-  var playing = null; // a listen button's recording
-  function ukrainianVoice() {
-    return speech ? speech.getVoices().filter(function (x) { return /^uk\b/i.test(x.lang); })[0] : null;
-  }
-  function offerSpeech() {
-    var voice = ukrainianVoice();
-    $$('.speak, .listen').forEach(function (b) { b.hidden = !voice && !b.getAttribute('data-audio'); });
-  }
-  function hush() {
-    if (speech) speech.cancel();
-    if (playing) playing.pause();
-    $$('.speak, .listen').forEach(function (b) { press(b, false); });
-  }
-  function speak(button) {
-    var voice = ukrainianVoice(), audio = button.getAttribute('data-audio'), talking = picked(button);
-    hush();
-    if (talking || !(voice || audio)) return;
-    var stop = function () { press(button, false); };
-    press(button, true);
-    if (audio) {
-      playing = new window.Audio(audio);
-      playing.onended = stop;
-      playing.play().catch(stop);
-      return;
-    }
-    var source = button.classList.contains('speak') ? button.closest('section, dialog') : button.parentNode;
-    var said = new window.SpeechSynthesisUtterance(source.innerText.replace(/\s+/g, ' '));
-    said.voice = voice;
-    said.lang = voice.lang;
-    said.onend = stop;
-    speech.speak(said);
-  }
-  if ($('.speak, .listen')) {
-    offerSpeech();
-    if (speech) speech.addEventListener('voiceschanged', offerSpeech);
-  }
-
-  // ---- quest -------------------------------------------------------------------------------------
-  // Chats play like a messenger: «друкує…», then the message, one by one; the reply buttons come after the
-  // last. Under prefers-reduced-motion everything is there at once. `chatToken` cancels a chat left half-played.
-  var TYPING_MS = 900;
-  var chatToken = 0;
-  function calm() { return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches); }
-
-  function paintMeters(meters) {
-    $$('.meter', questEl).forEach(function (li) {
-      var value = meters[li.getAttribute('data-meter')];
-      $('meter', li).value = value;
-      text($('.meter-value', li), String(value));
-    });
-  }
-
-  function play(sceneEl) {
-    var token = ++chatToken, log = $('.chat-log', sceneEl), typing = $('.typing', sceneEl);
-    var choices = $('.choices', sceneEl);
-    var queue = $$('.msg:not([data-reply])', log).filter(function (m) { return !m.hidden; });
-    if (!queue.length || calm()) return;
-    queue.forEach(function (m) { m.hidden = true; });
-    choices.hidden = true;
-    (function step() {
-      if (token !== chatToken) return;
-      var m = queue.shift();
-      if (!m) {
-        typing.hidden = true;
-        choices.hidden = false;
-        return;
-      }
-      var them = m.classList.contains('msg-them');
-      typing.hidden = !them;
-      if (them) text($('.typing-who', typing), $('.msg-from', m).textContent);
-      window.setTimeout(function () {
-        if (token !== chatToken) return;
-        m.hidden = false;
-        m.classList.add('msg-in');
-        step();
-      }, them ? TYPING_MS : TYPING_MS / 3);
-    }());
-  }
-
-  // Shows the role picker (a quest with roles, none picked yet) or the scene the path has reached, with only
-  // the messages, blocks and choices its flags allow; `animate` plays its chat (a scene just reached).
-  function paintQuest(animate) {
-    var at = walk(S.p), picking = QUEST.roles.length > 0 && !S.g;
-    chatToken++;
-    if (S.g) doc.documentElement.setAttribute('data-gender', QUEST.roles[S.g.charCodeAt(0) - 97]);
-    else doc.documentElement.removeAttribute('data-gender');
-    if ($('.roles', questEl)) $('.roles', questEl).hidden = !picking;
-    if ($('.meters', questEl)) $('.meters', questEl).hidden = picking;
-    paintMeters(at.meters);
-    $$('.scene', questEl).forEach(function (el) {
-      var here = !picking && el.getAttribute('data-scene') === at.id;
-      el.hidden = !here;
-      // Messages a chat left half-played had hidden come back; then the path's flags decide.
-      $$('.msg:not([data-reply])', el).forEach(function (m) { m.hidden = false; m.classList.remove('msg-in'); });
-      $$('[data-if], [data-unless]', el).forEach(function (part) { part.hidden = !fitsEl(part, at.flags); });
-      $$('.choice', el).forEach(function (b) { b.disabled = false; tag(b, ''); });
-      $$('.fb, [data-reply], .typing', el).forEach(function (f) { f.hidden = true; });
-      if ($('.choices', el)) $('.choices', el).hidden = false;
-      if ($('.go', el)) $('.go', el).hidden = true;
-      if (here && animate && $('.chat', el)) play(el);
-    });
-    return at;
-  }
-
-  function pickRole(button) {
-    if (S.g) return;
-    S.g = v(button);
-    var at = paintQuest(true);
-    shownAt = Date.now();
-    sync();
-    doc.getElementById('sc-' + at.id + '-t').focus();
-  }
-
-  // A quest decision is a story's choice, not a right or wrong answer: it is recorded as a neutral
-  // interaction (no correct response); only the check questions are graded.
-  function choose(button) {
-    var sceneEl = button.closest('.scene'), id = sceneEl.getAttribute('data-scene'), at = walk(S.p);
-    if (at.id !== id || at.scene.ending || button.hidden) return;
-    var l = v(button), choice = at.scene.choices[l.charCodeAt(0) - 97];
-    if (!fits(choice, at.flags)) return;
-    S.p += l;
-    host.record({ id: id, type: 'single', response: l, correct: null, result: 'neutral', weight: 0,
-      objective: choice.objective, latency: Date.now() - shownAt });
-    sync();
-    $$('.choice', sceneEl).forEach(function (b) { b.disabled = true; });
-    tag(button, 'Твій вибір', false);
-    var reply = $('[data-reply="' + l + '"]', sceneEl);
-    if (reply) reply.hidden = false;
-    paintMeters(walk(S.p).meters);
-    var fb = $('.fb[data-fb="' + l + '"]', sceneEl);
-    fb.hidden = false;
-    $('.go', sceneEl).hidden = false;
-    fb.focus();
-  }
-
-  // ---- screens -----------------------------------------------------------------------------------
+  // ---- screens
   function pending(i) {
     if (D.questions.some(function (q) { return q.screen === i && S.a[q.id] == null; })) {
       return 'Щоб перейти далі, дай відповідь на запитання на цьому екрані й натисни «Перевірити».';
     }
-    if (i === questScreen && !walk(S.p).scene.ending) {
-      return QUEST.roles.length && !S.g ? 'Щоб перейти далі, обери, ким ти граєш, і дограй історію до кінця.'
-        : 'Щоб перейти далі, дограй історію до кінця.';
-    }
+    var why = quest && quest.pending(i);
+    if (why) return why;
     if (D.checklists.some(function (c) { return c.screen === i && S.k[c.id] == null; })) {
       return 'Щоб перейти далі, дорослий відмічає, що вдалося, і натискає «Зберегти відмітки».';
     }
@@ -445,15 +281,16 @@
   }
 
   function paintNav() {
-    next.setAttribute('aria-disabled', pending(S.s) ? 'true' : 'false');
-    if (!pending(S.s)) text(navMsg, '');
+    var why = pending(S.s);
+    next.setAttribute('aria-disabled', !!why);
+    if (!why) text(navMsg, '');
   }
 
   function show(i, focus) {
     S.s = i;
     S.m = Math.max(S.m, i);
     screens.forEach(function (el, k) { el.hidden = k !== i; });
-    hush();
+    if (talk) talk.hush();
     text($('#progress'), 'Екран ' + (i + 1) + ' з ' + screens.length);
     $('#progress-meter').value = i + 1;
     prev.hidden = i === 0;
@@ -461,7 +298,7 @@
     text(navMsg, '');
     shownAt = Date.now();
     if (focus) {
-      if (i === questScreen) paintQuest(true); // the chat plays again for a learner who comes (back) to it
+      if (quest) quest.show(i);
       window.scrollTo(0, 0);
       $('.screen-title', screens[i]).focus();
     }
@@ -488,12 +325,12 @@
     S.g = role;
     D.questions.forEach(paintQuestion);
     D.checklists.forEach(paintChecklist);
-    if (QUEST) paintQuest(false);
+    if (quest) quest.paint(false);
     show(0, true);
     sync();
   }
 
-  // ---- help dialog -------------------------------------------------------------------------------
+  // ---- help dialog
   var dialog = $('#help');
   var opener = null;
 
@@ -516,7 +353,7 @@
     (opener && opener.focus ? opener : $('#help-open')).focus();
   });
 
-  // ---- events ------------------------------------------------------------------------------------
+  // ---- events
   doc.addEventListener('click', function (e) {
     var b = e.target.closest('button');
     if (e.target === dialog) { // a click on the backdrop, outside the dialog's box
@@ -525,19 +362,12 @@
     }
     if (!b || b.disabled) return;
     if (!ready && b.id !== 'help-open' && b.id !== 'help-close') return; // help works at once, the rest waits
+    if (quest && quest.click(b)) return;
     var cls = b.classList;
     if (cls.contains('check')) check(byId[b.closest('.q').getAttribute('data-q')]);
     else if (cls.contains('move')) move(b);
     else if (cls.contains('save-checklist')) saveChecklist(b.closest('.checklist'));
-    else if (cls.contains('speak') || cls.contains('listen')) speak(b);
-    else if (cls.contains('choice')) choose(b);
-    else if (cls.contains('role')) pickRole(b);
-    else if (cls.contains('go')) {
-      var at = paintQuest(true);
-      shownAt = Date.now();
-      paintNav();
-      doc.getElementById('sc-' + at.id + '-t').focus();
-    } else if (b === next) {
+    else if (b === next) {
       var why = pending(S.s);
       text(navMsg, why);
       if (why) navMsg.scrollIntoView({ block: 'nearest' });
@@ -573,7 +403,7 @@
     host.finish(score().status !== 'incomplete');
   });
 
-  // ---- start -------------------------------------------------------------------------------------
+  // ---- start
   // `started` is what host.start() gives: the bookmark alone (state lost) is not enough to resume, start afresh.
   function begin(started) {
     S = (started.state && load(started.state)) || S;
@@ -582,7 +412,7 @@
     D.questions.forEach(paintQuestion);
     D.checklists.forEach(paintChecklist);
     $$('textarea[data-r]').forEach(function (area) { area.value = notes[area.getAttribute('data-r')] || ''; });
-    if (QUEST) paintQuest(false);
+    if (quest) quest.paint(false);
     show(S.s, false);
     sync();
 
@@ -593,8 +423,8 @@
     };
   }
 
-  // A host that talks to a server (cmi5) starts asynchronously. When it cannot start, the module still runs
-  // as it would offline: a child must never be stopped by a platform's failure.
+  // A host behind a server (cmi5, lti) starts asynchronously; if it cannot, the module runs as it would offline:
+  // a child must never be stopped by a platform's failure.
   var starting = host.start();
   if (starting && typeof starting.then === 'function') {
     starting.then(begin, function (error) {

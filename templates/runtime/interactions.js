@@ -15,9 +15,8 @@
     }).join('[,]');
   }
 
-  // ISO 8601 duration to the hundredth of a second (ADL and Moodle refuse more decimals). Each adapter keeps the
-  // form it has always sent, both valid in SCORM 2004 and xAPI: cmi5 the shortest (PT1H5S), scorm2004 `fixed`
-  // (PT1H0M5.00S).
+  // ISO 8601 duration to the hundredth of a second (ADL and Moodle refuse more decimals): the shortest (PT1H5S, cmi5)
+  // or `fixed` (PT1H0M5.00S, scorm2004), each what that adapter has always sent.
   function duration(ms, fixed) {
     var cs = Math.max(0, Math.round(ms / 10));
     var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = (cs % 6000) / 100;

@@ -2,13 +2,12 @@
 (function () {
   'use strict';
 
-  // An HTTP error status from the server; `status` tells a refusal from a failure worth retrying.
   function HttpError(status, what) {
     this.status = status;
     this.message = what + ': HTTP ' + status;
   }
 
-  // A refusal (4xx) will not change on a retry; anything else (network, 5xx) may.
+  // A refusal (4xx) will not change on a retry; a network error or a 5xx may.
   function refused(error) {
     return error.status >= 400 && error.status < 500;
   }

@@ -19,7 +19,7 @@ from tests.browser.conftest import SCOS, Watch, new_page, sco_id
 from tests.browser.harness import ROOT, STANDARDS, Learner, Sco, Server, has_quest
 
 RUNTIME = ROOT / "templates" / "runtime"
-RUNTIME_BUDGET = 30 * 1024
+RUNTIME_BUDGET = 40_000  # the issue's budget for one page; tests/targets/test_runtime_budget.py checks every page
 
 
 def first_question_screen(sco: Sco) -> int:
@@ -113,7 +113,7 @@ def test_standalone_keeps_progress_in_local_storage(browser: Browser, server: Se
 
 
 def test_runtime_fits_its_budget() -> None:
-    """The runtime a SCORM package ships (standalone, scorm, interactions, scorm12 or scorm2004, core) stays small;
+    """The runtime a SCORM package of one module ships (its page's scripts) stays small;
     no runtime file reaches the network or the top window, except cmi5.js and lti.js, whose job is to talk to
     the LRS or the LTI tool the page is launched from."""
     formats = [name for s in STANDARDS for name in (s.name, s.program)]
@@ -145,8 +145,12 @@ def test_learner_page(site_root: Path, sco: Sco) -> None:
     data = re.search(r'<script type="application/json" id="module-data">(.*?)</script>', page, re.S)
     assert data and json.loads(data[1]) == json.loads(json.dumps(runtime_data(sco.module)))
     scripts = re.findall(r'<script src="([^"]+)"', page)
+    young = sco.module.age_band != "C"
+    parts = [*(["assets/young.js"] if young else []),  # bands A and B only
+             *(["assets/speech.js"] if young or sco.module.read_aloud else []),  # listen or read-aloud buttons
+             *(["assets/quest.js"] if sco.module.kind == "quest" else [])]
     assert scripts == ["assets/standalone.js", "assets/scorm.js", "assets/interactions.js", "assets/scorm12.js",
-                       "assets/core.js"]
+                       *parts, "assets/core.js"]
     assert not (folder / "teacher.html").exists()
     notes = sco.module.teacher
     for text in (notes.preparation, notes.running, notes.disclosure):

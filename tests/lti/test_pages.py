@@ -26,7 +26,12 @@ def test_the_page_carries_the_lti_adapter_its_session_and_the_static_base(course
     html = page(course, instructor=False)
     assert f'<base href="{BASE}">' in html.split('<meta name="viewport"')[0]  # before any relative URL
     scripts = re.findall(r'<script src="([^"]+)"', html)
-    assert scripts == ["assets/standalone.js", "assets/queue.js", "assets/lti.js", "assets/core.js"]
+    module = course.modules[0]
+    young = module.age_band != "C"
+    parts = [*(["assets/young.js"] if young else []),  # bands A and B only
+             *(["assets/speech.js"] if young or module.read_aloud else []),  # listen or read-aloud buttons
+             *(["assets/quest.js"] if module.kind == "quest" else [])]
+    assert scripts == ["assets/standalone.js", "assets/queue.js", "assets/lti.js", *parts, "assets/core.js"]
     found = re.search(r'<script type="application/json" id="lti-session">(.*?)</script>', html, re.S)
     assert found and json.loads(found[1]) == {"api": "/lti/api", "token": TOKEN}
     assert "://" not in re.sub(r'href="https://[^"]+"', "", html).split("<body>")[0]  # no external request
@@ -44,7 +49,7 @@ def test_assets_come_from_the_lti_site_without_the_page_or_teacher_notes(course:
     files, version = pages.assets(Renderer(course), course.modules[0].id)
     assert {"assets/queue.js", "assets/lti.js", "assets/core.js", "assets/style.css"} <= files.keys()
     assert "index.html" not in files and "teacher.html" not in files
-    assert all(path.startswith(("assets/", "images/")) for path in files)
+    assert all(path.startswith(("assets/", "images/", "audio/")) for path in files)
     assert len(version) == 16
 
 

@@ -96,9 +96,12 @@ def test_every_file_of_every_module(course: Course, cmi5_package: Package) -> No
     for module in course.modules:
         site = renderer.render(module, ("standalone", "interactions", "queue", "cmi5"))
         assert "teacher.html" not in site
-        young = ["assets/young.js"] if module.age_band != "C" else []  # bands A and B only
+        young = module.age_band != "C"
+        parts = [*(["assets/young.js"] if young else []),  # bands A and B only
+                 *(["assets/speech.js"] if young or module.read_aloud else []),  # listen or read-aloud buttons
+                 *(["assets/quest.js"] if module.kind == "quest" else [])]
         assert re.findall(r'<script src="([^"]+)"', site["index.html"].decode()) == [
-            "assets/standalone.js", "assets/interactions.js", "assets/queue.js", "assets/cmi5.js", *young,
+            "assets/standalone.js", "assets/interactions.js", "assets/queue.js", "assets/cmi5.js", *parts,
             "assets/core.js"]
         expected.update({f"{module.id}/{path}": data for path, data in site.items()})
     assert files == expected
