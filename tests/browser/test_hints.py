@@ -109,8 +109,9 @@ def seen(frame: Frame) -> dict[str, object]:
       const q = document.getElementById('q-' + id), hint = document.getElementById('q-' + id + '-hint');
       return {hint: !hint.hidden, hintText: hint.innerText, focus: document.activeElement.id,
               feedback: q.querySelectorAll('.fb:not([hidden])').length, tags: q.querySelectorAll('.tag').length,
-              locked: q.querySelectorAll('input:disabled, .card:disabled').length, button: q.querySelector('.check').hidden ? '' :
-              q.querySelector('.check').textContent, verdict: q.querySelector('.verdict').textContent,
+              locked: q.querySelectorAll('input:disabled, .card:disabled').length,
+              button: q.querySelector('.check').hidden ? '' : q.querySelector('.check').textContent,
+              verdict: q.querySelector('.verdict').textContent,
               checked: [...q.querySelectorAll('input:checked, .card[aria-pressed=true]')]
                 .map(i => i.value || i.dataset.v).join('')};
     }""", HINTED)
