@@ -85,10 +85,12 @@ def _module_rules(module: Module, source: Source, contacts: set[str]) -> Iterato
 
 
 def _question_rules(question: AnyQuestion, loc: Loc, source: Source) -> Iterator[Problem]:
-    if isinstance(question, TrueFalseQuestion) and question.hint is not None:
+    two_answers = isinstance(question, TrueFalseQuestion) or (
+        isinstance(question, ChoiceQuestion) and question.type == "single" and len(question.options) == 2)
+    if two_answers and question.hint is not None:
         yield source.problem((*loc, "hint"), "E-HINT-KIND",
-                             "a true-false question has two answers: a second try after a hint would give the "
-                             "answer away; remove the hint")
+                             f"a {question.type} question with two answers: a second try after a hint would give "
+                             "the answer away; remove the hint")
     if isinstance(question, ChoiceQuestion):
         yield from _duplicates(source, "options", [o.id for o in question.options], (*loc, "options"), "id")
         right = sum(o.correct for o in question.options)

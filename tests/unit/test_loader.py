@@ -189,6 +189,16 @@ def test_a_true_false_question_takes_no_hint(course_dir: Path) -> None:
     assert "second try" in problem.message
 
 
+def test_a_single_choice_of_two_options_takes_no_hint(course_dir: Path) -> None:
+    """With two options, the second try after a hint could only be the other one: the answer given away."""
+    text = edit(course_dir, "lesson.yaml", "        prompt: Хтось просить фото. Що робиш?\n",
+                "        prompt: Хтось просить фото. Що робиш?\n        hint: Хто тобі допоможе?\n")
+    problem = only(course_dir)
+    assert (problem.code, problem.path) == ("E-HINT-KIND", "screens[1].blocks[0].hint")
+    assert problem.line == line_of(text, "hint: Хто тобі")
+    assert problem.message.startswith("a single question with two answers")
+
+
 @pytest.mark.parametrize("opening", ["Так", "**Правильно**,", "«Молодець»!", "ЧУДОВО.", "супер", "— Добре,",
                                      "Вірно:", "Клас!"])
 def test_wrong_feedback_never_starts_with_praise(course_dir: Path, opening: str) -> None:
