@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Frame, Page
 from exporter.scoring import ending_paths
 from tests.browser.conftest import SCOS, Watch, new_page
 from tests.browser.harness import (
+    SCORM12,
     STANDARDS,
     Learner,
     Player,
@@ -344,3 +345,39 @@ def test_an_ending_in_the_lti_tool(browser: Browser, lti_quest: Lti) -> None:
     check(lti_tab, lti_quest)
     page.context.close()
 
+
+
+# ---- every ending of the program's own quests (m5, m8) ---------------------------------------------------
+
+PROGRAM_ENDINGS = [(sco, ending, letters) for sco in SCOS if sco.key == "lessons" and sco.module.kind == "quest"
+                   for ending, letters in ending_paths(sco.module).items()]
+
+
+@pytest.mark.parametrize("sco,ending,letters", PROGRAM_ENDINGS,
+                         ids=[f"{sco.module.id}-{ending}" for sco, ending, _ in PROGRAM_ENDINGS])
+def test_every_ending_of_the_program_quests(page: Page, server: Server, watch: Watch, sco: Any, ending: str,
+                                            letters: str) -> None:
+    """Each ending of the program's quests, played under scorm-again's SCORM 1.2 with each role in turn: the
+    ending shows the five steps and the module's help contacts, no `{…|…}` is left on the page, and the LMS
+    receives exactly the path's decisions, neutral."""
+    module = sco.module
+    role = "ab"[sorted(ending_paths(module)).index(ending) % 2]
+    player = Player(page, server, SCORM12)
+    learner = player.start(sco)
+    play = next(i for i in range(len(module.screens)) if has_quest(module, i))
+    while learner.screen() < play:
+        learner.complete_screen(learner.screen(), right=True)
+        learner.next()
+    learner.play_path(path_steps(module, letters), role)
+    frame = learner.frame
+    at = frame.locator(f"#sc-{ending}")
+    assert at.is_visible()
+    assert [li.split(" ")[0] for li in at.locator(".steps li").all_inner_texts()] == STEPS
+    assert at.locator(".contact").count() == len(module.help)
+    assert not VARIANT.search(frame.locator("body").inner_text())
+    calls, _ = player.leave()
+    found = check_calls(SCORM12, module, calls)
+    got = [(i["id"], i["student_response"], i["result"]) for _, i in sorted(found.items()) if i["id"] in
+           {scene.id for scene in module.scenes}]
+    assert got == [(scene, letter, "neutral") for scene, letter, _ in path_steps(module, letters)]
+    watch.check()
