@@ -26,6 +26,7 @@ Markdown = Annotated[
     AfterValidator(refuse_raw_html),
 ]
 Plain = Annotated[str, Field(min_length=1, description="Plain text, no Markdown.")]
+Picture = Annotated[str, Field(pattern=r"^images/[a-z0-9_-]+\.(svg|png)$", description="`images/<name>.svg` or .png.")]
 Audio = Annotated[
     str,
     Field(
@@ -81,8 +82,7 @@ class ImageBlock(Strict):
     """An illustration shipped inside the package."""
 
     kind: Literal["image"]
-    src: str = Field(
-        pattern=r"^images/[a-z0-9_-]+\.(svg|png)$",
+    src: Picture = Field(
         description="Path relative to the lessons folder, e.g. `images/shield.svg`.",
     )
     alt: Plain = Field(description="Ukrainian text alternative read by screen readers; required.")
@@ -134,9 +134,8 @@ class Option(Strict):
 
     id: Id
     text: Plain = Field(description="The option's words; with `image`, also the picture's text alternative.")
-    image: str | None = Field(
+    image: Picture | None = Field(
         default=None,
-        pattern=r"^images/[a-z0-9_-]+\.(svg|png)$",
         description="A picture shown on the option, for learners who do not read yet.",
     )
     correct: bool = Field(description="Whether choosing this option is right.")
@@ -327,9 +326,8 @@ class Person(Strict):
 
     id: Id
     name: Plain = Field(description="The name the messenger shows, e.g. «Ліза_13».")
-    avatar: str | None = Field(
+    avatar: Picture | None = Field(
         default=None,
-        pattern=r"^images/[a-z0-9_-]+\.(svg|png)$",
         description="A picture for the contact; without one the chat shows the name's initials.",
     )
 
