@@ -47,8 +47,10 @@ chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # The contact sheets' labels are Cyrillic, which Pillow's own font lacks.
+# DejaVu for the sheets' Cyrillic labels; Noto Color Emoji so that the chats' emoji show as a phone shows them.
 fonts:
-	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; }
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf -a -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fonts-noto-color-emoji; }
 
 clean:
 	rm -rf dist $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
