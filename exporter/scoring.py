@@ -76,22 +76,30 @@ def offered(scene: Scene, flags: Flags) -> list[tuple[int, Choice]]:
     return [(index, choice) for index, choice in enumerate(scene.choices) if shown(choice, flags)]
 
 
+def _first_paths(module: Module) -> dict[State, str]:
+    """Every point of play some path reaches, each with the letters of the first path to it (breadth first,
+    fewest decisions; a conditional choice is taken only where it is offered)."""
+    by_id = scene_index(module)
+    if module.start not in by_id:
+        return {}
+    first: State = (module.start or "", frozenset())
+    paths: dict[State, str] = {first: ""}
+    todo = [first]
+    while todo:
+        state = todo.pop(0)
+        for index, choice in offered(by_id[state[0]][1], state[1]):
+            after = (choice.next, state[1] | set(choice.sets))
+            if choice.next in by_id and after not in paths:
+                paths[after] = paths[state] + letter(index)
+                todo.append(after)
+    return paths
+
+
 def quest_states(module: Module) -> list[State]:
     """Every point of play some path reaches, from the start, in a fixed order; the flags are what decides
     which conditional parts show, so rules and tests look at the states, not at the bare scene graph."""
-    by_id = scene_index(module)
-    if module.start not in by_id:
-        return []
-    first: State = (module.start or "", frozenset())
-    seen, todo = {first}, [first]
-    while todo:
-        scene_id, flags = todo.pop(0)
-        for _, choice in offered(by_id[scene_id][1], flags):
-            after = (choice.next, flags | set(choice.sets))
-            if choice.next in by_id and after not in seen:
-                seen.add(after)
-                todo.append(after)
-    return sorted(seen, key=lambda state: (by_id[state[0]][0], sorted(state[1])))
+    order = {scene.id: index for index, scene in enumerate(module.scenes)}
+    return sorted(_first_paths(module), key=lambda state: (order[state[0]], sorted(state[1])))
 
 
 def points_ahead(module: Module) -> dict[State, int]:
@@ -153,21 +161,9 @@ def scene_paths(module: Module) -> dict[str, str]:
     """For each scene some path reaches, the letters of the first path to it (breadth first, fewest
     decisions, over the points of play, so that a conditional choice is taken only where it is offered): how
     a test or a contact sheet gets to each scene."""
-    by_id = scene_index(module)
-    if module.start not in by_id:
-        return {}
-    first: State = (module.start or "", frozenset())
-    paths: dict[State, str] = {first: ""}
-    found = {first[0]: ""}
-    todo = [first]
-    while todo:
-        state = todo.pop(0)
-        for index, choice in offered(by_id[state[0]][1], state[1]):
-            after = (choice.next, state[1] | set(choice.sets))
-            if choice.next in by_id and after not in paths:
-                paths[after] = paths[state] + chr(97 + index)
-                found.setdefault(choice.next, paths[after])
-                todo.append(after)
+    found: dict[str, str] = {}
+    for (scene_id, _), path in _first_paths(module).items():  # in the order they were reached
+        found.setdefault(scene_id, path)
     return found
 
 

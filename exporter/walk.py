@@ -14,19 +14,23 @@ def screen_blocks(module: Module) -> Iterator[tuple[Loc, object]]:
             yield ("screens", s, "blocks", b), block
 
 
+def every_block(module: Module) -> Iterator[tuple[Loc, object]]:
+    """The blocks of the screens, then those of the quest's scenes."""
+    yield from screen_blocks(module)
+    for s, scene in enumerate(module.scenes):
+        for b, block in enumerate(scene.blocks):
+            yield ("scenes", s, "blocks", b), block
+
+
 def images(module: Module) -> Iterator[tuple[Loc, str]]:
     """Every picture the module shows: image blocks of screens and scenes, pictures on options, avatars."""
-    for loc, block in screen_blocks(module):
+    for loc, block in every_block(module):
         if isinstance(block, ImageBlock):
             yield (*loc, "src"), block.src
         if isinstance(block, ChoiceQuestion):
             for o, option in enumerate(block.options):
                 if option.image:
                     yield (*loc, "options", o, "image"), option.image
-    for s, scene in enumerate(module.scenes):
-        for b, scene_block in enumerate(scene.blocks):
-            if isinstance(scene_block, ImageBlock):
-                yield ("scenes", s, "blocks", b, "src"), scene_block.src
     for p, person in enumerate(module.people):
         if person.avatar:
             yield ("people", p, "avatar"), person.avatar
@@ -34,10 +38,7 @@ def images(module: Module) -> Iterator[tuple[Loc, str]]:
 
 def audios(module: Module) -> Iterator[tuple[Loc, str]]:
     """Every recording the module plays: of text blocks (in screens and scenes), question prompts and options."""
-    blocks = [*screen_blocks(module),
-              *((("scenes", s, "blocks", b), block) for s, scene in enumerate(module.scenes)
-                for b, block in enumerate(scene.blocks))]
-    for loc, block in blocks:
+    for loc, block in every_block(module):
         if isinstance(block, TextBlock | QuestionBase) and block.audio:
             yield (*loc, "audio"), block.audio
         if isinstance(block, ChoiceQuestion):
